@@ -1,0 +1,11 @@
+//! The `users` Lambda function: `/api/users/*`, `/api/countries`, `/api/health` and
+//! `/uploads/avatars/*` behind API Gateway (HTTP API, payload v2).
+
+use shared::config::Mode;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::init_tracing(true);
+    let state = shared::AppState::from_env(Mode::Lambda).await?;
+    lambda_http::run(shared::http::app(users::router(state.clone()), state)).await
+}

@@ -1,0 +1,294 @@
+//! Profiles: lookup by e-mail, view, update, delete, and the caller's calendars (U1, U2, U4, U5, U7).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value};
+use shared::AppState;
+use shared::data;
+use shared::db::{calendars, login_failures, sessions, uploads, users};
+use shared::domain::calendar::MemberJson;
+use shared::domain::user::{
+    DEFAULT_AVATAR, OwnUser, PublicUser, is_avatar_name, parse_time_zone, password_problem,
+};
+use shared::domain::validate::{Opt, Validator, is_email};
+use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, QueryMap, empty, ok};
+
+const OWN_ACCOUNT_ONLY: &str = "You can only access your own account";
+
+fn own_account(user: &CurrentUser, id: i64) -> ApiResult<()> {
+    if user.id() == id {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(OWN_ACCOUNT_ONLY))
+    }
+}
+
+/// GET /api/users?email= (contract: 4.5 U1). Any authenticated user.
+pub async fn find_user_by_email(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    q: QueryMap,
+) -> ApiResult<Response> {
+    // The frontend does not URL-encode the value, so a `+` arrives as a space.
+    let email = q
+        .get("email")
+        .map(|e| e.replace(' ', "+"))
+        .ok_or_else(|| ApiError::bad_request("Email parameter is required"))?;
+    let not_found = || ApiError::not_found("User with this email not found");
+    if !is_email(&email) {
+        return Err(not_found());
+    }
+    let mut c = state.db.acquire().await?;
+    let found = users::find_by_email(c.conn(), &email)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(ok(&PublicUser::from(&found)))
+}
+
+/// GET /api/users/{id} (contract: 4.5 U2). Oneself, or a user sharing a calendar with the caller.
+pub async fn get_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    let id = ids.get("id");
+    if id == user.id() {
+        return Ok(ok(&OwnUser::from(&user.user)));
+    }
+    let not_found = || ApiError::not_found("User not found");
+    let mut c = state.db.acquire().await?;
+    // TODO(#4): also reveal users who share an event with the caller, once events exist.
+    if !users::share_a_calendar(c.conn(), user.id(), id).await? {
+        return Err(not_found());
+    }
+    let other = users::find_by_id(c.conn(), id)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(ok(&PublicUser::from(&other)))
+}
+
+/// A validated U4 body.
+#[derive(Default)]
+struct ProfileUpdate {
+    first_name: Option<String>,
+    last_name: Opt<String>,
+    email: bool,
+    passwords: Option<(String, String)>,
+    country_code: Option<String>,
+    profile_picture_name: Option<String>,
+    time_zone: Option<String>,
+}
+
+const RECOGNISED: [&str; 8] = [
+    "firstName",
+    "lastName",
+    "email",
+    "oldPassword",
+    "newPassword",
+    "countryCode",
+    "profilePictureName",
+    "timeZone",
+];
+
+fn parse_update(body: &Map<String, Value>) -> Result<ProfileUpdate, Vec<String>> {
+    let mut v = Validator::new();
+    let first_name = v
+        .str(body, "firstName")
+        .optional()
+        .len(3, 100)
+        .name_chars()
+        .get();
+    let last_name = v
+        .str(body, "lastName")
+        .nullable()
+        .empty_as_null()
+        .len(3, 100)
+        .name_chars()
+        .opt();
+    let email = v.str(body, "email").optional().email().opt();
+    let old = v.str(body, "oldPassword").optional().len(1, 128).get();
+    let mut problem = None;
+    let new = v
+        .str(body, "newPassword")
+        .optional()
+        .check(
+            |p| {
+                problem = password_problem("newPassword", p);
+                problem.is_none()
+            },
+            |_| String::new(),
+        )
+        .get();
+    if let Some(p) = problem {
+        v.replace_last(p);
+    }
+    let country_code = v
+        .str(body, "countryCode")
+        .optional()
+        .parse(
+            |c| data::country_code(c).map(str::to_string),
+            |_| "Invalid country code, must be cca2".into(),
+        )
+        .get();
+    let picture = v
+        .str(body, "profilePictureName")
+        .optional()
+        .check(
+            |n| is_avatar_name(n),
+            |_| "Profile picture must be in format {uuid}.jpg|jpeg|png".into(),
+        )
+        .get();
+    let time_zone = v
+        .str(body, "timeZone")
+        .optional()
+        .parse(
+            |z| parse_time_zone(z).map(|t| t.name().to_string()),
+            |_| "timeZone must be a valid IANA time zone".into(),
+        )
+        .get();
+
+    let present: Vec<&str> = RECOGNISED
+        .iter()
+        .copied()
+        .filter(|k| body.contains_key(*k))
+        .collect();
+    let has_old = body.contains_key("oldPassword");
+    let has_new = body.contains_key("newPassword");
+    if present.is_empty() {
+        v.error("At least one field must be provided for update");
+    } else if has_old != has_new {
+        v.error("Both old and new passwords are required to update password");
+    }
+    if (has_old || has_new)
+        && present
+            .iter()
+            .any(|k| *k != "oldPassword" && *k != "newPassword")
+    {
+        v.error("Password update must be performed separately from other field updates");
+    }
+    v.finish()?;
+    Ok(ProfileUpdate {
+        first_name,
+        last_name,
+        email: email.is_present(),
+        passwords: old.zip(new),
+        country_code,
+        profile_picture_name: picture,
+        time_zone,
+    })
+}
+
+/// PATCH /api/users/{id} (contract: 4.5 U4). Own account only.
+pub async fn update_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let upd = parse_update(&body).map_err(ApiError::validation)?;
+    own_account(&user, ids.get("id"))?;
+    if upd.email {
+        return Err(ApiError::bad_request(
+            "Email update is temporarily unavailable",
+        ));
+    }
+    if let Some((old, new)) = upd.passwords {
+        return change_password(&state, &user, old, new).await;
+    }
+    let mut u = user.user.clone();
+    let previous_picture = u.profile_picture_name.clone();
+    if let Some(name) = &upd.profile_picture_name {
+        let mut c = state.db.acquire().await?;
+        if name != DEFAULT_AVATAR && !uploads::is_owned_by(c.conn(), u.id, name).await? {
+            return Err(ApiError::bad_request("Profile picture not found"));
+        }
+        u.profile_picture_name.clone_from(name);
+    }
+    if let Some(f) = upd.first_name {
+        u.first_name = f;
+    }
+    match upd.last_name {
+        Opt::Set(l) => u.last_name = Some(l),
+        Opt::Null => u.last_name = None,
+        Opt::Absent => {}
+    }
+    if let Some(cc) = upd.country_code {
+        u.country_code = cc;
+    }
+    if let Some(tz) = upd.time_zone {
+        u.time_zone = tz;
+    }
+    u.updated_at = state.clock.now_ms();
+    let mut c = state.db.acquire().await?;
+    users::update_profile(c.conn(), &u).await?;
+    if previous_picture != u.profile_picture_name && previous_picture != DEFAULT_AVATAR {
+        // The replaced upload is no longer referenced: delete it now (contract 6.2 allows it).
+        uploads::delete(c.conn(), &previous_picture).await?;
+        state.avatars.delete(&previous_picture).await?;
+    }
+    Ok(ok(&OwnUser::from(&u)))
+}
+
+async fn change_password(
+    state: &AppState,
+    user: &CurrentUser,
+    old: String,
+    new: String,
+) -> ApiResult<Response> {
+    let hash = Some(user.user.password_hash.clone());
+    if !state.hasher.verify(old, hash).await? {
+        // 400, not 401: a 401 would send the frontend into its refresh-and-retry path.
+        return Err(ApiError::bad_request("Old password does not match"));
+    }
+    let new_hash = state.hasher.hash(new).await?;
+    let mut tx = state.db.begin().await?;
+    users::set_password(tx.conn(), user.id(), &new_hash, state.clock.now_ms()).await?;
+    sessions::delete_user_sessions(tx.conn(), user.id(), user.session_id).await?;
+    let updated = users::find_by_id(tx.conn(), user.id())
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    tx.commit().await?;
+    Ok(ok(&OwnUser::from(&updated)))
+}
+
+/// DELETE /api/users/{id} (contract: 4.5 U5). Own account only.
+pub async fn delete_user(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    own_account(&user, ids.get("id"))?;
+    let mut tx = state.db.begin().await?;
+    let files = uploads::names_of_user(tx.conn(), user.id()).await?;
+    for name in &files {
+        uploads::delete(tx.conn(), name).await?;
+    }
+    login_failures::clear(tx.conn(), &users::email_key(&user.user.email)).await?;
+    // Sessions, memberships and the calendars the user created (with their memberships)
+    // go by foreign-key cascade in the same transaction.
+    users::delete(tx.conn(), user.id()).await?;
+    tx.commit().await?;
+    for name in &files {
+        if let Err(e) = state.avatars.delete(name).await {
+            tracing::warn!(error = %format!("{e:#}"), "could not delete an avatar file");
+        }
+    }
+    Ok(empty(StatusCode::OK))
+}
+
+/// GET /api/users/{id}/calendars (contract: 4.5 U7). Own account only.
+pub async fn list_user_calendars(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    own_account(&user, ids.get("id"))?;
+    let mut c = state.db.acquire().await?;
+    let rows = calendars::list_confirmed_of_user(c.conn(), user.id()).await?;
+    let list: Vec<MemberJson> = rows
+        .iter()
+        .map(|r| MemberJson::from(&r.member).with_calendar(&r.calendar()))
+        .collect();
+    Ok(ok(&list))
+}

@@ -1,0 +1,27 @@
+//! The local server: every function's router in one axum app, plus the background jobs that run
+//! on schedules in AWS (here on tokio intervals). What runs locally is the code Lambda runs.
+
+use std::time::Duration;
+
+use axum::Router;
+use shared::AppState;
+use shared::jobs::{self, Delivery};
+
+/// Every router, merged, behind the shared edge middleware.
+pub fn app(state: AppState) -> Router {
+    let routes = Router::new()
+        .merge(auth::router(state.clone()))
+        .merge(users::router(state.clone()));
+    shared::http::app(routes, state)
+}
+
+/// Starts the in-process background jobs.
+pub fn spawn_jobs(state: &AppState) {
+    if let Delivery::Background(notify) = &state.delivery {
+        tokio::spawn(jobs::run_worker(
+            state.clone(),
+            notify.clone(),
+            Duration::from_secs(30),
+        ));
+    }
+}

@@ -1,0 +1,111 @@
+//! Account operations that span several tables: registration (user, main and holiday calendars,
+//! confirmation e-mail, one transaction) and the e-mails that carry account tokens.
+
+use crate::auth::tokens::TokenKind;
+use crate::db::calendars::{self, NewMember};
+use crate::db::users::{self, NewUser, User};
+use crate::db::{DbErrorExt, Tx};
+use crate::domain::calendar::{kind, role};
+use crate::http::{ApiError, ApiResult};
+use crate::jobs;
+use crate::mail::templates;
+use crate::state::AppState;
+
+/// A validated registration.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub email: String,
+    pub password: String,
+    pub country_code: String,
+    pub time_zone: String,
+}
+
+const EMAIL_IN_USE: &str = "Email already in use";
+
+/// A2: creates the user, the main and holiday calendars with owner memberships and queues the
+/// confirmation e-mail, in one transaction.
+pub async fn register(state: &AppState, r: Registration) -> ApiResult<User> {
+    {
+        let mut c = state.db.acquire().await?;
+        if users::find_by_email(c.conn(), &r.email).await?.is_some() {
+            return Err(ApiError::conflict(EMAIL_IN_USE));
+        }
+    }
+    let hash = state.hasher.hash(r.password.clone()).await?;
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let new = NewUser {
+        first_name: &r.first_name,
+        last_name: r.last_name.as_deref(),
+        email: &r.email,
+        password_hash: &hash,
+        country_code: &r.country_code,
+        time_zone: &r.time_zone,
+    };
+    let id = match users::insert(tx.conn(), &new, now).await {
+        Err(e) if e.is_unique_violation() => return Err(ApiError::conflict(EMAIL_IN_USE)),
+        other => other?,
+    };
+    let cfg = &state.config;
+    for (def, ty) in [
+        (&cfg.main_calendar, kind::MAIN),
+        (&cfg.holiday_calendar, kind::HOLIDAY),
+    ] {
+        let cal = calendars::insert(tx.conn(), id, &def.name, Some(&def.description), now).await?;
+        let m = NewMember {
+            calendar_id: cal,
+            user_id: id,
+            calendar_type: ty,
+            role: role::OWNER,
+            color: &def.color,
+            is_confirmed: true,
+        };
+        calendars::insert_member(tx.conn(), &m, now).await?;
+    }
+    let user = users::find_by_id(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("registered user vanished")))?;
+    queue_confirmation(state, &mut tx, &user, false).await?;
+    tx.commit().await?;
+    jobs::committed(state).await;
+    Ok(user)
+}
+
+/// Queues email 1 (or email 2 when `reminder`) with a fresh confirm-email token.
+pub async fn queue_confirmation(
+    state: &AppState,
+    tx: &mut Tx,
+    user: &User,
+    reminder: bool,
+) -> ApiResult<()> {
+    let token = state
+        .tokens
+        .issue(TokenKind::ConfirmEmail, user.id, |_| {})?;
+    let mail = templates::confirm_email(
+        &state.config,
+        &user.email,
+        &user.first_name,
+        &token,
+        reminder,
+    );
+    let dedupe = if reminder {
+        format!("confirmation-reminder:{}", user.id)
+    } else {
+        format!("confirm-email:{}:{}", user.id, uuid::Uuid::new_v4())
+    };
+    templates::queue(tx, &mail, &dedupe, state.clock.now_ms()).await?;
+    Ok(())
+}
+
+/// Queues email 3 with a reset-password token bound to the current password version.
+pub async fn queue_reset(state: &AppState, tx: &mut Tx, user: &User) -> ApiResult<()> {
+    let token = state.tokens.issue(TokenKind::ResetPassword, user.id, |c| {
+        c.pv = Some(user.password_version)
+    })?;
+    let mail = templates::reset_password(&state.config, &user.email, &user.first_name, &token);
+    let dedupe = format!("reset-password:{}:{}", user.id, uuid::Uuid::new_v4());
+    templates::queue(tx, &mail, &dedupe, state.clock.now_ms()).await?;
+    Ok(())
+}

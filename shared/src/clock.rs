@@ -1,0 +1,67 @@
+//! The clock every time-dependent rule reads, so tests move time instead of sleeping.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use chrono::{DateTime, TimeDelta, Utc};
+
+/// Wall-clock time plus an offset that only tests change.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// Now, truncated to milliseconds (the precision of every stored instant).
+    pub fn now(&self) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(self.now_ms()).unwrap_or_default()
+    }
+
+    /// Now as milliseconds since the Unix epoch.
+    pub fn now_ms(&self) -> i64 {
+        Utc::now().timestamp_millis() + self.offset_ms.load(Ordering::Relaxed)
+    }
+
+    /// Now as whole seconds since the Unix epoch (JWT `iat`/`exp`).
+    pub fn now_secs(&self) -> i64 {
+        self.now_ms().div_euclid(1000)
+    }
+
+    /// Moves this clock (and every clone of it) forward.
+    pub fn advance(&self, by: TimeDelta) {
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::Relaxed);
+    }
+}
+
+/// Formats an instant as the contract's timestamp: UTC, milliseconds, `Z`.
+pub fn format_ms(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn advancing_a_clone_moves_the_original() {
+        let clock = Clock::system();
+        let before = clock.now_ms();
+        clock.clone().advance(TimeDelta::hours(2));
+        assert!(clock.now_ms() - before >= 2 * 3600 * 1000);
+    }
+
+    #[test]
+    fn timestamps_have_milliseconds_and_z() {
+        assert_eq!(format_ms(1_743_501_600_000), "2025-04-01T10:00:00.000Z");
+        assert_eq!(format_ms(1_743_501_600_123), "2025-04-01T10:00:00.123Z");
+    }
+}

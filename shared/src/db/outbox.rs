@@ -1,0 +1,157 @@
+//! SQL for the e-mail `outbox`: rows written in the same transaction as the change that caused
+//! them, delivered after commit, retried with back-off, marked sent once the server accepted them.
+
+use sqlx::FromRow;
+
+use super::{Conn, DbErrorExt, InsertId};
+use crate::with_conn;
+
+/// A queued, fully rendered e-mail.
+#[derive(Clone, Debug, FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub dedupe_key: String,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub html_body: String,
+    pub text_body: String,
+    /// JSON array of the links in the message.
+    pub links: String,
+    pub attempts: i32,
+    pub next_attempt_at: i64,
+    pub sent_at: Option<i64>,
+    pub failed_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
+macro_rules! outbox_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, dedupe_key, kind, recipient, subject, html_body, text_body, links, ",
+            "attempts, next_attempt_at, sent_at, failed_at, last_error, created_at FROM outbox ",
+            $tail
+        )
+    };
+}
+
+/// A message to queue.
+pub struct NewOutbox<'a> {
+    pub dedupe_key: &'a str,
+    pub kind: &'a str,
+    pub recipient: &'a str,
+    pub subject: &'a str,
+    pub html_body: &'a str,
+    pub text_body: &'a str,
+    pub links: &'a str,
+}
+
+/// Queues a message; `None` when a row with the same dedupe key already exists.
+pub async fn insert(conn: Conn<'_>, m: &NewOutbox<'_>, now: i64) -> sqlx::Result<Option<i64>> {
+    const SQL: &str = "INSERT INTO outbox (dedupe_key, kind, recipient, subject, html_body, \
+        text_body, links, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
+    let res = with_conn!(conn, |c| sqlx::query(SQL)
+        .bind(m.dedupe_key)
+        .bind(m.kind)
+        .bind(m.recipient)
+        .bind(m.subject)
+        .bind(m.html_body)
+        .bind(m.text_body)
+        .bind(m.links)
+        .bind(now)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.insert_id()));
+    match res {
+        Ok(id) => Ok(Some(id)),
+        Err(e) if e.is_unique_violation() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Unsent, not abandoned rows whose next attempt is due, oldest first.
+pub async fn due(conn: Conn<'_>, now: i64, limit: i64) -> sqlx::Result<Vec<i64>> {
+    with_conn!(conn, |c| sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+         AND next_attempt_at <= ? ORDER BY id LIMIT ?"
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(c)
+    .await)
+}
+
+/// Claims a due row for one delivery attempt by pushing its next attempt to `lease_until`;
+/// returns the row only to the one worker whose update succeeded.
+pub async fn claim(
+    conn: Conn<'_>,
+    id: i64,
+    now: i64,
+    lease_until: i64,
+) -> sqlx::Result<Option<OutboxRow>> {
+    with_conn!(conn, |c| {
+        let claimed = sqlx::query(
+            "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? \
+             AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?",
+        )
+        .bind(lease_until)
+        .bind(id)
+        .bind(now)
+        .execute(&mut *c)
+        .await?
+        .rows_affected()
+            == 1;
+        if !claimed {
+            return Ok(None);
+        }
+        sqlx::query_as::<_, OutboxRow>(outbox_select!("WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await
+    })
+}
+
+/// Marks a row delivered.
+pub async fn mark_sent(conn: Conn<'_>, id: i64, now: i64) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query(
+        "UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
+/// Records a failed attempt: retry at `next_attempt_at`, or give up when it is `None`.
+pub async fn mark_failed_attempt(
+    conn: Conn<'_>,
+    id: i64,
+    error: &str,
+    next_attempt_at: Option<i64>,
+    now: i64,
+) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query(
+        "UPDATE outbox SET last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), \
+         failed_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END WHERE id = ?"
+    )
+    .bind(error)
+    .bind(next_attempt_at)
+    .bind(next_attempt_at)
+    .bind(now)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
+/// Every row, oldest first (tests and diagnostics).
+pub async fn list_all(conn: Conn<'_>) -> sqlx::Result<Vec<OutboxRow>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, OutboxRow>(outbox_select!(
+        "ORDER BY id"
+    ))
+    .fetch_all(c)
+    .await)
+}

@@ -1,0 +1,122 @@
+//! SQL for `sessions` and their chain of `refresh_nonces` (contract 3.4).
+
+use sqlx::FromRow;
+
+use super::{Conn, InsertId};
+use crate::with_conn;
+
+/// One refresh nonce of a session.
+#[derive(Clone, Debug, FromRow)]
+pub struct Nonce {
+    pub id: i64,
+    pub session_id: i64,
+    pub user_id: i64,
+    pub nonce: String,
+    pub created_at: i64,
+    pub replaced_at: Option<i64>,
+}
+
+macro_rules! nonce_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, session_id, user_id, nonce, created_at, replaced_at FROM refresh_nonces ",
+            $tail
+        )
+    };
+}
+
+/// Creates a session for a user; returns its id (`sid`).
+pub async fn insert_session(conn: Conn<'_>, user_id: i64, now: i64) -> sqlx::Result<i64> {
+    with_conn!(conn, |c| sqlx::query(
+        "INSERT INTO sessions (user_id, created_at) VALUES (?, ?)"
+    )
+    .bind(user_id)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.insert_id()))
+}
+
+/// Adds a current nonce to a session.
+pub async fn insert_nonce(
+    conn: Conn<'_>,
+    session_id: i64,
+    user_id: i64,
+    nonce: &str,
+    now: i64,
+) -> sqlx::Result<i64> {
+    with_conn!(conn, |c| sqlx::query(
+        "INSERT INTO refresh_nonces (session_id, user_id, nonce, created_at) VALUES (?, ?, ?, ?)"
+    )
+    .bind(session_id)
+    .bind(user_id)
+    .bind(nonce)
+    .bind(now)
+    .execute(c)
+    .await
+    .map(|r| r.insert_id()))
+}
+
+/// Finds the nonce `nonce` of user `user_id`.
+pub async fn find_nonce(conn: Conn<'_>, user_id: i64, nonce: &str) -> sqlx::Result<Option<Nonce>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
+        "WHERE nonce = ? AND user_id = ?"
+    ))
+    .bind(nonce)
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// The current (not replaced) nonce of a session.
+pub async fn current_nonce(conn: Conn<'_>, session_id: i64) -> sqlx::Result<Option<Nonce>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
+        "WHERE session_id = ? AND replaced_at IS NULL ORDER BY id DESC LIMIT 1"
+    ))
+    .bind(session_id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// Marks a nonce replaced, only if it is still current; returns whether this call did it.
+pub async fn mark_replaced(conn: Conn<'_>, nonce_id: i64, now: i64) -> sqlx::Result<bool> {
+    with_conn!(conn, |c| sqlx::query(
+        "UPDATE refresh_nonces SET replaced_at = ? WHERE id = ? AND replaced_at IS NULL"
+    )
+    .bind(now)
+    .bind(nonce_id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected() == 1))
+}
+
+/// Deletes one session with its nonces.
+pub async fn delete_session(conn: Conn<'_>, session_id: i64) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query("DELETE FROM sessions WHERE id = ?")
+        .bind(session_id)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// Deletes every session of a user except `keep` (pass 0 to delete all).
+pub async fn delete_user_sessions(conn: Conn<'_>, user_id: i64, keep: i64) -> sqlx::Result<u64> {
+    with_conn!(conn, |c| sqlx::query(
+        "DELETE FROM sessions WHERE user_id = ? AND id <> ?"
+    )
+    .bind(user_id)
+    .bind(keep)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))
+}
+
+/// Counts a user's sessions (used by tests and diagnostics).
+pub async fn count_user_sessions(conn: Conn<'_>, user_id: i64) -> sqlx::Result<i64> {
+    with_conn!(conn, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions WHERE user_id = ?"
+    )
+    .bind(user_id)
+    .fetch_one(c)
+    .await)
+}

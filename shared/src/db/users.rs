@@ -1,0 +1,180 @@
+//! SQL for the `users` table.
+
+use sqlx::FromRow;
+
+use super::{Conn, InsertId};
+use crate::with_conn;
+
+/// A stored user.
+#[derive(Clone, Debug, FromRow)]
+pub struct User {
+    pub id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub email: String,
+    pub password_hash: String,
+    pub password_version: i64,
+    pub profile_picture_name: String,
+    pub country_code: String,
+    pub time_zone: String,
+    pub email_verified: bool,
+    pub confirmation_reminded_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+macro_rules! user_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, first_name, last_name, email, password_hash, password_version, ",
+            "profile_picture_name, country_code, time_zone, email_verified, ",
+            "confirmation_reminded_at, created_at, updated_at FROM users ",
+            $tail
+        )
+    };
+}
+
+/// The fields of a new registration.
+pub struct NewUser<'a> {
+    pub first_name: &'a str,
+    pub last_name: Option<&'a str>,
+    pub email: &'a str,
+    pub password_hash: &'a str,
+    pub country_code: &'a str,
+    pub time_zone: &'a str,
+}
+
+/// The lookup key of an e-mail address: addresses compare case-insensitively everywhere.
+pub fn email_key(email: &str) -> String {
+    email.to_lowercase()
+}
+
+/// Finds a user by id.
+#[tracing::instrument(skip_all, fields(id))]
+pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<User>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, User>(user_select!(
+        "WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// Finds a user by e-mail address, case-insensitively.
+#[tracing::instrument(skip_all)]
+pub async fn find_by_email(conn: Conn<'_>, email: &str) -> sqlx::Result<Option<User>> {
+    let key = email_key(email);
+    with_conn!(conn, |c| sqlx::query_as::<_, User>(user_select!(
+        "WHERE email_key = ?"
+    ))
+    .bind(&key)
+    .fetch_optional(c)
+    .await)
+}
+
+/// Inserts an unverified user with the default avatar; returns its id.
+#[tracing::instrument(skip_all)]
+pub async fn insert(conn: Conn<'_>, u: &NewUser<'_>, now: i64) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO users (first_name, last_name, email, email_key, password_hash, \
+        password_version, profile_picture_name, country_code, time_zone, email_verified, \
+        created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 'default-avatar.png', ?, ?, FALSE, ?, ?)";
+    let key = email_key(u.email);
+    with_conn!(conn, |c| sqlx::query(SQL)
+        .bind(u.first_name)
+        .bind(u.last_name)
+        .bind(u.email)
+        .bind(&key)
+        .bind(u.password_hash)
+        .bind(u.country_code)
+        .bind(u.time_zone)
+        .bind(now)
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.insert_id()))
+}
+
+/// Marks the e-mail address verified (idempotent).
+pub async fn set_verified(conn: Conn<'_>, id: i64, now: i64) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = ? \
+        WHERE id = ? AND email_verified = FALSE";
+    with_conn!(conn, |c| sqlx::query(SQL)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// Sets a new password hash and increments the password version.
+pub async fn set_password(conn: Conn<'_>, id: i64, hash: &str, now: i64) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET password_hash = ?, password_version = password_version + 1, \
+        updated_at = ? WHERE id = ?";
+    with_conn!(conn, |c| sqlx::query(SQL)
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// Writes the profile fields of `u` (names, country, zone, picture) and `updated_at`.
+pub async fn update_profile(conn: Conn<'_>, u: &User) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE users SET first_name = ?, last_name = ?, country_code = ?, \
+        time_zone = ?, profile_picture_name = ?, updated_at = ? WHERE id = ?";
+    with_conn!(conn, |c| sqlx::query(SQL)
+        .bind(&u.first_name)
+        .bind(&u.last_name)
+        .bind(&u.country_code)
+        .bind(&u.time_zone)
+        .bind(&u.profile_picture_name)
+        .bind(u.updated_at)
+        .bind(u.id)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// Deletes a user; sessions, memberships and calendars they created cascade.
+pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<u64> {
+    with_conn!(conn, |c| sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+/// Whether two users are both confirmed members of at least one common calendar.
+pub async fn share_a_calendar(conn: Conn<'_>, a: i64, b: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM calendar_members x \
+        JOIN calendar_members y ON y.calendar_id = x.calendar_id \
+        WHERE x.user_id = ? AND x.is_confirmed = TRUE AND y.user_id = ? AND y.is_confirmed = TRUE";
+    let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(SQL)
+        .bind(a)
+        .bind(b)
+        .fetch_one(c)
+        .await)?;
+    Ok(n > 0)
+}
+
+/// Sets the password from a reset link, only if the password version is still `expected_pv`
+/// (so a reset token works once even under concurrency), and marks the e-mail verified.
+pub async fn reset_password(
+    conn: Conn<'_>,
+    id: i64,
+    hash: &str,
+    expected_pv: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
+    const SQL: &str = "UPDATE users SET password_hash = ?, password_version = password_version + 1, \
+        email_verified = TRUE, updated_at = ? WHERE id = ? AND password_version = ?";
+    with_conn!(conn, |c| sqlx::query(SQL)
+        .bind(hash)
+        .bind(now)
+        .bind(id)
+        .bind(expected_pv)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected() == 1))
+}

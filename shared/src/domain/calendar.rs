@@ -1,0 +1,90 @@
+//! Calendar rules and JSON shapes: kinds, roles, the calendar and membership objects.
+
+use serde::Serialize;
+
+use crate::clock::format_ms;
+use crate::db::calendars::{Calendar, Member};
+
+/// `calendarType` of a membership.
+pub mod kind {
+    pub const MAIN: &str = "main";
+    pub const HOLIDAY: &str = "holiday";
+    pub const ADDITIONAL: &str = "additional";
+}
+
+/// Membership roles.
+pub mod role {
+    pub const OWNER: &str = "owner";
+    pub const EDITOR: &str = "editor";
+    pub const VIEWER: &str = "viewer";
+    pub const ALL: [&str; 3] = [OWNER, EDITOR, VIEWER];
+}
+
+/// The Calendar object.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CalendarJson {
+    pub id: i64,
+    pub creator_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&Calendar> for CalendarJson {
+    fn from(c: &Calendar) -> Self {
+        CalendarJson {
+            id: c.id,
+            creator_id: c.creator_id,
+            name: c.name.clone(),
+            description: c.description.clone(),
+            created_at: format_ms(c.created_at),
+            updated_at: format_ms(c.updated_at),
+        }
+    }
+}
+
+/// The CalendarMember object, optionally with `calendar` embedded.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberJson {
+    pub id: i64,
+    pub user_id: i64,
+    pub calendar_id: i64,
+    pub calendar_type: String,
+    pub is_visible: bool,
+    pub role: String,
+    pub color: String,
+    pub is_confirmed: bool,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<CalendarJson>,
+}
+
+impl From<&Member> for MemberJson {
+    fn from(m: &Member) -> Self {
+        MemberJson {
+            id: m.id,
+            user_id: m.user_id,
+            calendar_id: m.calendar_id,
+            calendar_type: m.calendar_type.clone(),
+            is_visible: m.is_visible,
+            role: m.role.clone(),
+            color: m.color.clone(),
+            is_confirmed: m.is_confirmed,
+            created_at: format_ms(m.created_at),
+            updated_at: format_ms(m.updated_at),
+            calendar: None,
+        }
+    }
+}
+
+impl MemberJson {
+    /// Embeds the calendar.
+    pub fn with_calendar(mut self, c: &Calendar) -> Self {
+        self.calendar = Some(c.into());
+        self
+    }
+}

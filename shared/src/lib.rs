@@ -1,0 +1,35 @@
+//! Chronos shared library: everything two functions would otherwise both write.
+//!
+//! `config` (environment), `db` (MySQL or SQLite, repositories), `domain` (rules that are not SQL),
+//! `auth` (passwords, tokens, CSRF, sessions), `http` (errors, extractors, middleware), `mail`
+//! (templates and the `Mailer` port), `jobs` (the outbox and its delivery), `storage` (avatars),
+//! `data` (countries shipped with the binary).
+
+pub mod accounts;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod data;
+pub mod db;
+pub mod domain;
+pub mod http;
+pub mod jobs;
+pub mod mail;
+pub mod state;
+pub mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use state::AppState;
+
+/// Installs the tracing subscriber used by every binary (JSON lines on Lambda, text locally).
+pub fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let _ = if json {
+        builder.json().without_time().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,0 +1,137 @@
+//! The e-mail templates (contract 5). Every message has an HTML and a text part; everything a
+//! user typed is HTML-escaped in the HTML part.
+
+use crate::config::Config;
+use crate::db::{Tx, outbox};
+
+/// A rendered message ready for the outbox.
+#[derive(Clone, Debug)]
+pub struct Email {
+    pub kind: &'static str,
+    pub to: String,
+    pub subject: String,
+    pub html: String,
+    pub text: String,
+    pub links: Vec<String>,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn page(app: &str, paragraphs: &[String], link: &str, button: &str) -> String {
+    let body: String = paragraphs.iter().map(|p| format!("<p>{p}</p>")).collect();
+    let (app, link) = (escape_html(app), escape_html(link));
+    format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>{app}</h2>{body}\
+         <p><a href=\"{link}\">{button}</a></p><p style=\"color:#666\">{link}</p></body></html>"
+    )
+}
+
+/// Email 1 (and 2, with `reminder`): confirm the address.
+pub fn confirm_email(
+    cfg: &Config,
+    to: &str,
+    first_name: &str,
+    token: &str,
+    reminder: bool,
+) -> Email {
+    let link = format!("{}/auth/confirm-email/{token}", cfg.frontend_url);
+    let app = &cfg.app_name;
+    let (kind, subject, extra) = if reminder {
+        (
+            "confirmation-reminder",
+            format!("Please confirm your email for {app}"),
+            "Your account will be deleted 24 hours after registration unless you confirm it.",
+        )
+    } else {
+        ("confirm-email", format!("Email Confirmation for {app}"), "")
+    };
+    let greet = format!("Hello {},", escape_html(first_name));
+    let ask = format!(
+        "Please confirm your email address for {} by opening the link below.",
+        escape_html(app)
+    );
+    let mut paras = vec![greet, ask];
+    if !extra.is_empty() {
+        paras.push(extra.to_string());
+    }
+    Email {
+        kind,
+        to: to.into(),
+        html: page(app, &paras, &link, "Confirm email"),
+        text: format!(
+            "Hello {first_name},\n\nPlease confirm your email address for {app}:\n{link}\n{extra}\n"
+        ),
+        subject,
+        links: vec![link],
+    }
+}
+
+/// Email 3: reset the password.
+pub fn reset_password(cfg: &Config, to: &str, first_name: &str, token: &str) -> Email {
+    let link = format!("{}/auth/reset-password/{token}", cfg.frontend_url);
+    let app = &cfg.app_name;
+    let paras = vec![
+        format!("Hello {},", escape_html(first_name)),
+        "Someone asked to reset your password. If it was you, open the link below within an hour; \
+         otherwise ignore this message."
+            .to_string(),
+    ];
+    Email {
+        kind: "reset-password",
+        to: to.into(),
+        subject: format!("Reset Password for {app}"),
+        html: page(app, &paras, &link, "Reset password"),
+        text: format!(
+            "Hello {first_name},\n\nTo reset your {app} password, open this link within an hour:\n{link}\n\
+             If you did not ask for it, ignore this message.\n"
+        ),
+        links: vec![link],
+    }
+}
+
+/// Writes an e-mail into the outbox inside the caller's transaction. `dedupe` identifies the
+/// message: a second insert with the same key is ignored (a redelivered job never sends twice).
+pub async fn queue(tx: &mut Tx, e: &Email, dedupe: &str, now: i64) -> sqlx::Result<Option<i64>> {
+    let links = serde_json::to_string(&e.links).unwrap_or_else(|_| "[]".into());
+    outbox::insert(
+        tx.conn(),
+        &outbox::NewOutbox {
+            dedupe_key: dedupe,
+            kind: e.kind,
+            recipient: &e.to,
+            subject: &e.subject,
+            html_body: &e.html,
+            text_body: &e.text,
+            links: &links,
+        },
+        now,
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_text_is_escaped_in_html() {
+        assert_eq!(
+            escape_html(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+    }
+}

@@ -1,0 +1,423 @@
+//! The test harness (feature `testing`): `TestApp` builds the real `AppState` on a fresh database
+//! for one test (an SQLite file in a temp dir, or `chronos_t_<random>` on the MariaDB/MySQL server
+//! named by `CHRONOS_TEST_MYSQL_URL`), drives a router with `oneshot`, and checks at the end that
+//! every queued e-mail was delivered.
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use crate::AppState;
+use crate::accounts::{self, Registration};
+use crate::auth::{csrf, sessions};
+use crate::clock::Clock;
+use crate::config::{Config, Mode};
+use crate::db::outbox::OutboxRow;
+use crate::db::{Backend, Db, outbox, users};
+use crate::jobs::{self, Delivery};
+
+/// Runs each test body twice: on SQLite, and on MariaDB/MySQL when `CHRONOS_TEST_MYSQL_URL` is
+/// set (otherwise that variant prints that it was skipped). `$spawn` is an
+/// `async fn(Backend) -> Option<TestApp>`.
+#[macro_export]
+macro_rules! db_tests {
+    ($spawn:path => $( $(#[$meta:meta])* async fn $name:ident($app:ident) $body:block )*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($app: &$crate::testing::TestApp) $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    let app = $spawn($crate::db::Backend::Sqlite).await.expect("SQLite test app");
+                    body(&app).await;
+                    app.finish().await;
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn mysql() {
+                    match $spawn($crate::db::Backend::MySql).await {
+                        Some(app) => {
+                            body(&app).await;
+                            app.finish().await;
+                        }
+                        None => eprintln!("skipped: CHRONOS_TEST_MYSQL_URL is not set"),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// The password every `signed_up` user has.
+pub const PASSWORD: &str = "Str0ng!pass";
+
+/// A registered, confirmed, logged-in user.
+#[derive(Clone, Debug)]
+pub struct TestUser {
+    pub id: i64,
+    pub email: String,
+    pub access: String,
+    pub refresh: String,
+}
+
+/// One test's application.
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+    pub backend: Backend,
+    pub clock: Clock,
+    /// The CSRF seed cookie and the matching token every write sends by default.
+    pub csrf_seed: String,
+    pub csrf_token: String,
+    _dir: tempfile::TempDir,
+    mysql: Option<(String, String)>,
+}
+
+/// The variables of a test configuration (fixed secrets, log mailer, files in `dir`).
+pub fn test_vars(dir: &std::path::Path) -> BTreeMap<String, String> {
+    let mut vars: BTreeMap<String, String> = [
+        "CSRF_SECRET",
+        "JWT_ACCESS_SECRET",
+        "JWT_REFRESH_SECRET",
+        "JWT_CONFIRM_EMAIL_SECRET",
+        "JWT_RESET_PASSWORD_SECRET",
+        "JWT_CONFIRM_CALENDAR_SECRET",
+        "JWT_CONFIRM_ARRANGEMENT_SECRET",
+    ]
+    .iter()
+    .map(|k| (k.to_string(), format!("test-{k}-{}", "s".repeat(32))))
+    .collect();
+    vars.insert("CHRONOS_VAR_DIR".into(), dir.display().to_string());
+    vars.insert("MAIL_TRANSPORT".into(), "log".into());
+    vars
+}
+
+impl TestApp {
+    /// A fresh app on `backend` with the routes `routes` builds; `None` when MySQL is asked for
+    /// but `CHRONOS_TEST_MYSQL_URL` is not set.
+    pub async fn spawn(backend: Backend, routes: fn(AppState) -> Router) -> Option<TestApp> {
+        Self::spawn_with(backend, routes, |_| {}).await
+    }
+
+    /// Like `spawn`, with a chance to change the configuration variables first.
+    pub async fn spawn_with(
+        backend: Backend,
+        routes: fn(AppState) -> Router,
+        tweak: impl FnOnce(&mut BTreeMap<String, String>),
+    ) -> Option<TestApp> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut vars = test_vars(dir.path());
+        let mut mysql = None;
+        let url = match backend {
+            Backend::Sqlite => {
+                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display())
+            }
+            Backend::MySql => {
+                let admin = std::env::var("CHRONOS_TEST_MYSQL_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())?;
+                let name = format!("chronos_t_{}", uuid::Uuid::new_v4().simple());
+                let db = Db::connect(&admin, 1, false)
+                    .await
+                    .expect("connect to CHRONOS_TEST_MYSQL_URL");
+                if let Db::MySql(p) = &db {
+                    sqlx::query(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+                        .execute(p)
+                        .await
+                        .expect("create test database");
+                }
+                db.close().await;
+                let mut u = url::Url::parse(&admin).expect("CHRONOS_TEST_MYSQL_URL is a URL");
+                u.set_path(&format!("/{name}"));
+                mysql = Some((admin, name));
+                u.to_string()
+            }
+        };
+        vars.insert("DATABASE_URL".into(), url);
+        tweak(&mut vars);
+        let config = Config::from_vars(Mode::Local, &vars).expect("test config");
+        let db = Db::connect(config.database_url(), 4, false)
+            .await
+            .expect("test database");
+        db.migrate().await.expect("migrations");
+        let clock = Clock::system();
+        let mailer = crate::mail::from_config(&config).expect("mailer");
+        let state =
+            AppState::new(config, db, clock.clone(), mailer, Delivery::Inline).expect("state");
+        let router = crate::http::app(routes(state.clone()), state.clone());
+        let csrf_seed = csrf::new_seed();
+        let csrf_token = csrf::token(&state.config, &csrf_seed);
+        Some(TestApp {
+            state,
+            router,
+            backend,
+            clock,
+            csrf_seed,
+            csrf_token,
+            _dir: dir,
+            mysql,
+        })
+    }
+
+    /// Starts a request.
+    pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
+        let csrf = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+        TestRequest {
+            app: self,
+            method,
+            path: path.to_string(),
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+            csrf,
+        }
+    }
+
+    /// GET with a bearer token.
+    pub async fn get(&self, user: &TestUser, path: &str) -> TestResponse {
+        self.request(Method::GET, path)
+            .bearer(&user.access)
+            .send()
+            .await
+    }
+
+    /// A write with a bearer token, a JSON body and a valid CSRF token.
+    pub async fn send_json(
+        &self,
+        method: Method,
+        user: &TestUser,
+        path: &str,
+        body: Value,
+    ) -> TestResponse {
+        self.request(method, path)
+            .bearer(&user.access)
+            .json(&body)
+            .send()
+            .await
+    }
+
+    /// Delivers every due e-mail, as the worker would.
+    pub async fn run_jobs(&self) -> jobs::Report {
+        jobs::deliver_due(&self.state)
+            .await
+            .expect("outbox delivery")
+    }
+
+    /// Every outbox row, oldest first.
+    pub async fn outbox(&self) -> Vec<OutboxRow> {
+        let mut c = self.state.db.acquire().await.expect("connection");
+        outbox::list_all(c.conn()).await.expect("outbox rows")
+    }
+
+    /// The links of the newest e-mail to `to` with this subject.
+    pub async fn last_link(&self, to: &str, subject: &str) -> String {
+        let rows = self.outbox().await;
+        let row = rows
+            .iter()
+            .rev()
+            .find(|r| r.recipient == to && r.subject == subject)
+            .unwrap_or_else(|| panic!("no e-mail {subject:?} to {to}"));
+        let links: Vec<String> = serde_json::from_str(&row.links).expect("links");
+        links.into_iter().next().expect("a link")
+    }
+
+    /// Registers `name` (`{name}@example.com`), confirms the address and logs in.
+    pub async fn signed_up(&self, name: &str) -> TestUser {
+        let user = self.registered(name).await;
+        let mut c = self.state.db.acquire().await.expect("connection");
+        users::set_verified(c.conn(), user, self.clock.now_ms())
+            .await
+            .expect("verify");
+        drop(c);
+        self.logged_in(user).await
+    }
+
+    /// Registers `name` without confirming; returns the id.
+    pub async fn registered(&self, name: &str) -> i64 {
+        let r = Registration {
+            first_name: name.to_string(),
+            last_name: None,
+            email: format!("{name}@example.com"),
+            password: PASSWORD.into(),
+            country_code: "UA".into(),
+            time_zone: "Europe/Kyiv".into(),
+        };
+        accounts::register(&self.state, r)
+            .await
+            .expect("registration")
+            .id
+    }
+
+    /// A new session for a user.
+    pub async fn logged_in(&self, id: i64) -> TestUser {
+        let mut tx = self.state.db.begin().await.expect("tx");
+        let t = sessions::create(&mut tx, &self.state, id)
+            .await
+            .expect("session");
+        let u = users::find_by_id(tx.conn(), id)
+            .await
+            .expect("user")
+            .expect("user exists");
+        tx.commit().await.expect("commit");
+        TestUser {
+            id,
+            email: u.email,
+            access: t.access,
+            refresh: t.refresh,
+        }
+    }
+
+    /// Ends the test: delivers pending mail, fails if any e-mail is left undelivered, and drops
+    /// the MySQL test database.
+    pub async fn finish(self) {
+        self.run_jobs().await;
+        let stuck: Vec<String> = self
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|r| r.sent_at.is_none())
+            .map(|r| format!("{} to {}", r.subject, r.recipient))
+            .collect();
+        assert!(
+            stuck.is_empty(),
+            "undelivered e-mail left in the outbox: {stuck:?}"
+        );
+        self.state.db.close().await;
+        if let Some((admin, name)) = self.mysql {
+            let db = Db::connect(&admin, 1, false)
+                .await
+                .expect("admin connection");
+            if let Db::MySql(p) = &db {
+                sqlx::query(&format!("DROP DATABASE {name}"))
+                    .execute(p)
+                    .await
+                    .expect("drop test database");
+            }
+            db.close().await;
+        }
+    }
+}
+
+/// A request under construction.
+pub struct TestRequest<'a> {
+    app: &'a TestApp,
+    method: Method,
+    path: String,
+    headers: HeaderMap,
+    body: Vec<u8>,
+    csrf: bool,
+}
+
+impl TestRequest<'_> {
+    /// `Authorization: Bearer …`.
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+    /// Any header.
+    pub fn header(mut self, k: &str, v: &str) -> Self {
+        self.headers.append(
+            HeaderName::from_bytes(k.as_bytes()).expect("header name"),
+            HeaderValue::from_str(v).expect("header value"),
+        );
+        self
+    }
+    /// A JSON body.
+    pub fn json(mut self, v: &Value) -> Self {
+        self.body = serde_json::to_vec(v).expect("json");
+        self.header("content-type", "application/json")
+    }
+    /// A raw body.
+    pub fn body(mut self, bytes: Vec<u8>) -> Self {
+        self.body = bytes;
+        self
+    }
+    /// Sends no CSRF cookie or header.
+    pub fn no_csrf(mut self) -> Self {
+        self.csrf = false;
+        self
+    }
+    /// Sends the request through the app.
+    pub async fn send(self) -> TestResponse {
+        let mut req = Request::builder().method(self.method).uri(&self.path);
+        if self.csrf {
+            req = req
+                .header("cookie", format!("{}={}", csrf::COOKIE, self.app.csrf_seed))
+                .header("x-csrf-token", &self.app.csrf_token);
+        }
+        let mut req = req.body(Body::from(self.body)).expect("request");
+        for (k, v) in &self.headers {
+            req.headers_mut().append(k, v.clone());
+        }
+        let res = self
+            .app
+            .router
+            .clone()
+            .oneshot(req)
+            .await
+            .expect("infallible");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+}
+
+/// A response, fully read.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    /// The body as JSON (panics with the text when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    /// A header's value.
+    pub fn header(&self, k: &str) -> Option<&str> {
+        self.headers.get(k).and_then(|v| v.to_str().ok())
+    }
+    /// Asserts the status and the contract's error body.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, message: Value) {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "status; body: {}",
+            self.text()
+        );
+        let reason = StatusCode::from_u16(status)
+            .unwrap()
+            .canonical_reason()
+            .unwrap();
+        assert_eq!(
+            self.json(),
+            serde_json::json!({"message": message, "error": reason, "statusCode": status})
+        );
+    }
+}
