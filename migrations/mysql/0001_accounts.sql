@@ -19,7 +19,7 @@ CREATE TABLE users (
     updated_at BIGINT NOT NULL,
     UNIQUE KEY users_email_key_unique (email_key),
     KEY users_unverified_idx (email_verified, created_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE sessions (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -27,7 +27,7 @@ CREATE TABLE sessions (
     created_at BIGINT NOT NULL,
     KEY sessions_user_idx (user_id),
     CONSTRAINT sessions_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE refresh_nonces (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -40,14 +40,14 @@ CREATE TABLE refresh_nonces (
     KEY refresh_nonces_session_idx (session_id),
     KEY refresh_nonces_created_idx (created_at),
     CONSTRAINT refresh_nonces_session_fk FOREIGN KEY (session_id) REFERENCES sessions (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE login_failures (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
     email_key VARCHAR(255) NOT NULL,
     created_at BIGINT NOT NULL,
     KEY login_failures_key_idx (email_key, created_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE uploads (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -57,7 +57,7 @@ CREATE TABLE uploads (
     UNIQUE KEY uploads_name_unique (name),
     KEY uploads_user_idx (user_id),
     CONSTRAINT uploads_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE calendars (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -68,7 +68,7 @@ CREATE TABLE calendars (
     updated_at BIGINT NOT NULL,
     KEY calendars_creator_idx (creator_id),
     CONSTRAINT calendars_creator_fk FOREIGN KEY (creator_id) REFERENCES users (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE calendar_members (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -85,7 +85,7 @@ CREATE TABLE calendar_members (
     KEY calendar_members_user_idx (user_id, is_confirmed),
     CONSTRAINT calendar_members_calendar_fk FOREIGN KEY (calendar_id) REFERENCES calendars (id) ON DELETE CASCADE,
     CONSTRAINT calendar_members_user_fk FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;
 
 CREATE TABLE outbox (
     id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
@@ -104,4 +104,4 @@ CREATE TABLE outbox (
     created_at BIGINT NOT NULL,
     UNIQUE KEY outbox_dedupe_unique (dedupe_key),
     KEY outbox_pending_idx (sent_at, failed_at, next_attempt_at)
-) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

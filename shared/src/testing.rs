@@ -114,6 +114,10 @@ impl TestApp {
         routes: fn(AppState) -> Router,
         tweak: impl FnOnce(&mut BTreeMap<String, String>),
     ) -> Option<TestApp> {
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn,sqlx=error"))
+            .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut vars = test_vars(dir.path());
         let mut mysql = None;
@@ -419,5 +423,73 @@ impl TestResponse {
             self.json(),
             serde_json::json!({"message": message, "error": reason, "statusCode": status})
         );
+    }
+}
+
+/// A message received by [`SmtpSink`].
+#[derive(Clone, Debug, Default)]
+pub struct ReceivedMail {
+    pub from: String,
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+/// A real SMTP server (mailin-embedded) on 127.0.0.1 that keeps what it receives.
+#[derive(Clone, Default)]
+pub struct SmtpSink {
+    received: std::sync::Arc<std::sync::Mutex<Vec<ReceivedMail>>>,
+    current: ReceivedMail,
+}
+
+impl mailin_embedded::Handler for SmtpSink {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.current = ReceivedMail {
+            from: from.to_string(),
+            to: to.to_vec(),
+            data: String::new(),
+        };
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.current.data.push_str(&String::from_utf8_lossy(buf));
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let mail = std::mem::take(&mut self.current);
+        self.received.lock().expect("sink lock").push(mail);
+        mailin_embedded::response::OK
+    }
+}
+
+impl SmtpSink {
+    /// Starts the server on a free loopback port; returns the sink and its `smtp://` URL.
+    pub fn start() -> (SmtpSink, String) {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind SMTP sink");
+        let port = listener.local_addr().expect("addr").port();
+        let sink = SmtpSink::default();
+        let mut server = mailin_embedded::Server::new(sink.clone());
+        server
+            .with_name("sink.test")
+            .with_num_threads(2)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            if let Err(e) = server.serve() {
+                eprintln!("SMTP sink stopped: {e}");
+            }
+        });
+        (sink, format!("smtp://127.0.0.1:{port}"))
+    }
+
+    /// Every message received so far.
+    pub fn received(&self) -> Vec<ReceivedMail> {
+        self.received.lock().expect("sink lock").clone()
     }
 }

@@ -1,1 +1,9 @@
+//! Integration tests of the auth function (one test binary; modules by topic).
 
+mod edge;
+mod email;
+mod helpers;
+mod lambda;
+mod login;
+mod register;
+mod sessions;
