@@ -1,0 +1,103 @@
+//! U6 upload and S1 static avatars.
+
+use super::helpers::*;
+
+shared::db_tests! { spawn =>
+    async fn a_png_is_stored_under_a_new_name_and_served_once_referenced(app) {
+        let alice = app.signed_up("alice").await;
+        let res = upload(app, &alice, &png()).await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let name = res.json()["server_filename"].as_str().unwrap().to_string();
+        assert!(name.ends_with(".png") && name.len() == 40, "{name}");
+        assert!(shared::domain::user::is_avatar_name(&name));
+        assert_eq!(res.json().as_object().unwrap().len(), 1);
+
+        let me = app.get(&alice, &format!("/api/users/{}", alice.id)).await.json();
+        assert_eq!(me["profilePictureName"], "default-avatar.png", "upload does not change the user");
+
+        let res = app.request(Method::GET, &format!("/uploads/avatars/{name}")).send().await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.body, png());
+        assert_eq!(res.header("content-type"), Some("image/png"));
+        assert_eq!(res.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(res.header("cache-control"), Some("public, max-age=31536000, immutable"));
+
+        let res = app.send_json(Method::PATCH, &alice, &format!("/api/users/{}", alice.id), json!({"profilePictureName": name})).await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.json()["profilePictureName"], name.as_str());
+    }
+
+    async fn a_jpeg_is_detected_by_magic_bytes_whatever_it_is_called(app) {
+        let alice = app.signed_up("alice").await;
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        jpeg.extend_from_slice(&[0u8; 100]);
+        let (ct, body) = multipart("file", "photo.png", &jpeg);
+        let res = app.request(Method::POST, "/api/users/upload-avatar").bearer(&alice.access)
+            .header("content-type", &ct).body(body).send().await;
+        assert_eq!(res.status, 201);
+        let name = res.json()["server_filename"].as_str().unwrap().to_string();
+        assert!(name.ends_with(".jpg"), "{name}");
+        let res = app.request(Method::HEAD, &format!("/uploads/avatars/{name}")).send().await;
+        assert_eq!(res.status, 200);
+        assert_eq!(res.header("content-type"), Some("image/jpeg"));
+        assert!(res.body.is_empty());
+    }
+
+    async fn bad_uploads_are_rejected_with_the_contract_messages(app) {
+        let alice = app.signed_up("alice").await;
+        let res = app.request(Method::POST, "/api/users/upload-avatar").bearer(&alice.access)
+            .json(&json!({"file": "x"})).send().await;
+        res.assert_error(400, json!("No file uploaded."));
+        let (ct, body) = multipart("avatar", "a.png", &png());
+        let res = app.request(Method::POST, "/api/users/upload-avatar").bearer(&alice.access)
+            .header("content-type", &ct).body(body).send().await;
+        res.assert_error(400, json!("No file uploaded."));
+        upload(app, &alice, b"GIF89a....").await.assert_error(400, json!("Only allowed file types are accepted!"));
+        let mut big = png();
+        big.resize(4 * 1024 * 1024 + 1, 0);
+        upload(app, &alice, &big).await.assert_error(413, json!("File too large"));
+        let mut just_fits = png();
+        just_fits.resize(4 * 1024 * 1024, 0);
+        assert_eq!(upload(app, &alice, &just_fits).await.status, 201);
+        let mut huge = png();
+        huge.resize(5 * 1024 * 1024, 0);
+        upload(app, &alice, &huge).await.assert_error(413, json!("File too large"));
+    }
+
+    async fn only_ones_own_upload_can_become_the_profile_picture(app) {
+        let alice = app.signed_up("alice").await;
+        let bob = app.signed_up("bob").await;
+        let bobs = upload(app, &bob, &png()).await.json()["server_filename"].as_str().unwrap().to_string();
+        app.send_json(Method::PATCH, &alice, &format!("/api/users/{}", alice.id), json!({"profilePictureName": bobs})).await
+            .assert_error(400, json!("Profile picture not found"));
+        let res = app.send_json(Method::PATCH, &alice, &format!("/api/users/{}", alice.id), json!({"profilePictureName": "default-avatar.png"})).await;
+        assert_eq!(res.status, 200);
+    }
+
+    async fn a_replaced_upload_is_deleted(app) {
+        let alice = app.signed_up("alice").await;
+        let path = format!("/api/users/{}", alice.id);
+        let first = upload(app, &alice, &png()).await.json()["server_filename"].as_str().unwrap().to_string();
+        let second = upload(app, &alice, &png()).await.json()["server_filename"].as_str().unwrap().to_string();
+        app.send_json(Method::PATCH, &alice, &path, json!({"profilePictureName": first})).await;
+        app.send_json(Method::PATCH, &alice, &path, json!({"profilePictureName": second})).await;
+        app.request(Method::GET, &format!("/uploads/avatars/{first}")).send().await
+            .assert_error(404, json!(format!("Cannot GET /uploads/avatars/{first}")));
+        assert_eq!(app.request(Method::GET, &format!("/uploads/avatars/{second}")).send().await.status, 200);
+    }
+
+    async fn the_default_avatar_is_always_served_and_unknown_names_are_404(app) {
+        let res = app.request(Method::GET, "/uploads/avatars/default-avatar.png").send().await;
+        assert_eq!(res.status, 200);
+        assert!(res.body.starts_with(&[0x89, b'P', b'N', b'G']));
+        assert_eq!(res.header("cache-control"), Some("public, max-age=3600"));
+        assert_eq!(res.header("vary"), Some("Origin"));
+        for name in ["3f1c2a4e-9b7d-4c1e-8f2a-6d5e4c3b2a10.png", "..%2F..%2Fsecrets.env", "nope.txt"] {
+            let res = app.request(Method::GET, &format!("/uploads/avatars/{name}")).send().await;
+            assert_eq!(res.status, 404, "{name}");
+            assert_eq!(res.json()["statusCode"], 404);
+        }
+        app.request(Method::GET, "/uploads/avatars/default-avatar.png/").send().await
+            .assert_error(404, json!("Cannot GET /uploads/avatars/default-avatar.png/"));
+    }
+}
