@@ -1,1 +1,5 @@
+//! Integration tests of the local server: the merged app over real TCP, and repository-wide
+//! invariants (the two migration folders move in lockstep).
 
+mod migrations;
+mod server;
