@@ -3,7 +3,9 @@
 use std::path::Path;
 
 fn names(dir: &str) -> Vec<String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("migrations")
+        .join(dir);
     let mut v: Vec<String> = std::fs::read_dir(&root)
         .unwrap_or_else(|e| panic!("{}: {e}", root.display()))
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -31,7 +33,10 @@ fn both_folders_create_the_same_tables() {
     let tables = |dir: &str| -> Vec<String> {
         let mut t = Vec::new();
         for n in names(dir) {
-            let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(dir).join(n);
+            let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("migrations")
+                .join(dir)
+                .join(n);
             let sql = std::fs::read_to_string(p).unwrap();
             for line in sql.lines() {
                 if let Some(rest) = line.trim().strip_prefix("CREATE TABLE ") {

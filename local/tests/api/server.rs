@@ -19,48 +19,107 @@ async fn scenario(backend: Backend) {
         return;
     };
     let base = serve(&app).await;
-    let http = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
     let origin = "http://localhost:5173";
 
-    let res = http.get(format!("{base}/api/auth/csrf-token")).header("origin", origin).send().await.unwrap();
+    let res = http
+        .get(format!("{base}/api/auth/csrf-token"))
+        .header("origin", origin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["access-control-allow-origin"], origin);
-    let csrf = res.json::<Value>().await.unwrap()["csrfToken"].as_str().unwrap().to_string();
+    let csrf = res.json::<Value>().await.unwrap()["csrfToken"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let post = |path: &str, body: Value| {
-        http.post(format!("{base}{path}")).header("x-csrf-token", &csrf).json(&body)
+        http.post(format!("{base}{path}"))
+            .header("x-csrf-token", &csrf)
+            .json(&body)
     };
 
-    let res = post("/api/auth/register/", json!({"firstName": "Alice", "email": "alice@example.com",
-        "password": "Str0ng!pass", "countryCode": "UA", "timeZone": "Europe/Kyiv"})).send().await.unwrap();
+    let res = post(
+        "/api/auth/register/",
+        json!({"firstName": "Alice", "email": "alice@example.com",
+        "password": "Str0ng!pass", "countryCode": "UA", "timeZone": "Europe/Kyiv"}),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(res.status(), 201);
-    let id = res.json::<Value>().await.unwrap()["user"]["id"].as_i64().unwrap();
+    let id = res.json::<Value>().await.unwrap()["user"]["id"]
+        .as_i64()
+        .unwrap();
 
-    let link = app.last_link("alice@example.com", "Email Confirmation for Chronos").await;
+    let link = app
+        .last_link("alice@example.com", "Email Confirmation for Chronos")
+        .await;
     let token = link.rsplit('/').next().unwrap();
-    let res = post(&format!("/api/auth/confirm-email/{token}"), json!({})).send().await.unwrap();
+    let res = post(&format!("/api/auth/confirm-email/{token}"), json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
 
-    let res = post("/api/auth/login", json!({"email": "alice@example.com", "password": "Str0ng!pass"})).send().await.unwrap();
+    let res = post(
+        "/api/auth/login",
+        json!({"email": "alice@example.com", "password": "Str0ng!pass"}),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(res.status(), 201);
     let body: Value = res.json().await.unwrap();
     let access = body["accessToken"].as_str().unwrap().to_string();
     let refresh = body["refreshToken"].as_str().unwrap().to_string();
 
-    let res = http.get(format!("{base}/api/users/{id}/calendars")).bearer_auth(&access).send().await.unwrap();
+    let res = http
+        .get(format!("{base}/api/users/{id}/calendars"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     let cals: Value = res.json().await.unwrap();
     assert_eq!(cals.as_array().unwrap().len(), 2);
 
-    let res = post("/api/auth/access-token/refresh", json!({"refreshToken": refresh})).send().await.unwrap();
+    let res = post(
+        "/api/auth/access-token/refresh",
+        json!({"refreshToken": refresh}),
+    )
+    .send()
+    .await
+    .unwrap();
     assert_eq!(res.status(), 201);
-    let res = post("/api/auth/logout", json!({"refreshToken": refresh})).send().await.unwrap();
+    let res = post("/api/auth/logout", json!({"refreshToken": refresh}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 204);
 
-    let res = http.get(format!("{base}/uploads/avatars/default-avatar.png")).send().await.unwrap();
+    let res = http
+        .get(format!("{base}/uploads/avatars/default-avatar.png"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
-    let res = http.get(format!("{base}/api/calendars/holidays")).bearer_auth(&access).send().await.unwrap();
-    assert_eq!(res.status(), 404, "not served until the calendars function exists");
+    let res = http
+        .get(format!("{base}/api/calendars/holidays"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        404,
+        "not served until the calendars function exists"
+    );
     app.finish().await;
 }
 
