@@ -206,8 +206,15 @@ def load_codes():
     return sorted(codes)
 
 
+# Countries whose official holidays are listed under another category of the package as well.
+# UA: under martial law (since 24 February 2022) the official holidays are working days, so the
+# package files them under "workday"; they are still the country's public holidays (Nager.Date
+# lists them as Public, and the Chronos contract's own example is UA 2025-08-24), so they are kept.
+EXTRA_CATEGORIES = {"UA": ("workday",)}
+
+
 def holidays_for(code, language):
-    kwargs = {"years": COMPUTE_YEARS, "categories": ("public",)}
+    kwargs = {"years": COMPUTE_YEARS, "categories": ("public",) + EXTRA_CATEGORIES.get(code, ())}
     if language is not None:
         kwargs["language"] = language
     with warnings.catch_warnings():

@@ -11,7 +11,8 @@ use shared::jobs::{self, Delivery};
 pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(auth::router(state.clone()))
-        .merge(users::router(state.clone()));
+        .merge(users::router(state.clone()))
+        .merge(calendars::router(state.clone()));
     shared::http::app(routes, state)
 }
 

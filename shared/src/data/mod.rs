@@ -52,3 +52,5 @@ mod tests {
         assert_eq!(country_code("XX"), None);
     }
 }
+
+pub mod holidays;

@@ -123,3 +123,136 @@ pub async fn list_confirmed_of_user(
         .fetch_all(c)
         .await)
 }
+
+macro_rules! member_select {
+    ($tail:literal) => {
+        concat!(
+            "SELECT id, calendar_id, user_id, calendar_type, role, color, is_visible, is_confirmed, ",
+            "created_at, updated_at FROM calendar_members ",
+            $tail
+        )
+    };
+}
+
+/// Finds a calendar.
+pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Calendar>> {
+    with_conn!(conn, |c| {
+        sqlx::query_as::<_, Calendar>(
+        "SELECT id, creator_id, name, description, created_at, updated_at FROM calendars WHERE id = ?"
+    )
+    .bind(id)
+    .fetch_optional(c)
+    .await
+    })
+}
+
+/// The membership of `user_id` in `calendar_id`, pending or confirmed.
+pub async fn find_member(
+    conn: Conn<'_>,
+    calendar_id: i64,
+    user_id: i64,
+) -> sqlx::Result<Option<Member>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
+        "WHERE calendar_id = ? AND user_id = ?"
+    ))
+    .bind(calendar_id)
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// A membership by id.
+pub async fn find_member_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Member>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
+        "WHERE id = ?"
+    ))
+    .bind(id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// Writes a calendar's name, description and `updated_at`.
+pub async fn update(conn: Conn<'_>, cal: &Calendar) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query(
+        "UPDATE calendars SET name = ?, description = ?, updated_at = ? WHERE id = ?"
+    )
+    .bind(&cal.name)
+    .bind(&cal.description)
+    .bind(cal.updated_at)
+    .bind(cal.id)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
+/// Deletes a calendar; its memberships go by cascade.
+pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query("DELETE FROM calendars WHERE id = ?")
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|_| ()))
+}
+
+/// A membership joined with its user (public fields).
+#[derive(Clone, Debug, FromRow)]
+pub struct MemberWithUser {
+    #[sqlx(flatten)]
+    pub member: Member,
+    pub u_first_name: String,
+    pub u_last_name: Option<String>,
+    pub u_email: String,
+    pub u_profile_picture_name: String,
+    pub u_country_code: String,
+    pub u_created_at: i64,
+    pub u_updated_at: i64,
+}
+
+/// The memberships of a calendar with their users, by membership id; pending ones only when
+/// `include_pending`.
+pub async fn list_members(
+    conn: Conn<'_>,
+    calendar_id: i64,
+    include_pending: bool,
+) -> sqlx::Result<Vec<MemberWithUser>> {
+    const SQL: &str = "SELECT m.id, m.calendar_id, m.user_id, m.calendar_type, m.role, m.color, \
+        m.is_visible, m.is_confirmed, m.created_at, m.updated_at, u.first_name AS u_first_name, \
+        u.last_name AS u_last_name, u.email AS u_email, \
+        u.profile_picture_name AS u_profile_picture_name, u.country_code AS u_country_code, \
+        u.created_at AS u_created_at, u.updated_at AS u_updated_at \
+        FROM calendar_members m JOIN users u ON u.id = m.user_id \
+        WHERE m.calendar_id = ? AND (m.is_confirmed = TRUE OR ?) ORDER BY m.id";
+    with_conn!(conn, |c| sqlx::query_as::<_, MemberWithUser>(SQL)
+        .bind(calendar_id)
+        .bind(include_pending)
+        .fetch_all(c)
+        .await)
+}
+
+/// Writes a membership's role, colour, visibility, confirmation and `updated_at`.
+pub async fn update_member(conn: Conn<'_>, m: &Member) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query(
+        "UPDATE calendar_members SET role = ?, color = ?, is_visible = ?, is_confirmed = ?, \
+         updated_at = ? WHERE id = ?"
+    )
+    .bind(&m.role)
+    .bind(&m.color)
+    .bind(m.is_visible)
+    .bind(m.is_confirmed)
+    .bind(m.updated_at)
+    .bind(m.id)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}
+
+/// Deletes a membership.
+pub async fn delete_member(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query(
+        "DELETE FROM calendar_members WHERE id = ?"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ()))
+}

@@ -103,6 +103,43 @@ pub fn reset_password(cfg: &Config, to: &str, first_name: &str, token: &str) -> 
     }
 }
 
+/// Email 4: an invitation to a shared calendar.
+pub fn calendar_invitation(
+    cfg: &Config,
+    to: &str,
+    inviter_email: &str,
+    calendar: (i64, &str),
+    role: &str,
+    token: &str,
+) -> Email {
+    let (calendar_id, calendar_name) = calendar;
+    let link = format!(
+        "{}/calendars/{calendar_id}/confirm-calendar/{token}",
+        cfg.frontend_url
+    );
+    let app = &cfg.app_name;
+    let paras = vec![
+        format!(
+            "{} invited you to the calendar <strong>{}</strong> as {}.",
+            escape_html(inviter_email),
+            escape_html(calendar_name),
+            escape_html(role)
+        ),
+        "Open the link below to accept the invitation.".to_string(),
+    ];
+    Email {
+        kind: "calendar-invitation",
+        to: to.into(),
+        subject: format!("Calendar Access Invitation: {calendar_name}"),
+        html: page(app, &paras, &link, "Accept invitation"),
+        text: format!(
+            "{inviter_email} invited you to the calendar \"{calendar_name}\" as {role}.\n\n\
+             Accept the invitation:\n{link}\n"
+        ),
+        links: vec![link],
+    }
+}
+
 /// Writes an e-mail into the outbox inside the caller's transaction. `dedupe` identifies the
 /// message: a second insert with the same key is ignored (a redelivered job never sends twice).
 pub async fn queue(tx: &mut Tx, e: &Email, dedupe: &str, now: i64) -> sqlx::Result<Option<i64>> {
@@ -126,6 +163,26 @@ pub async fn queue(tx: &mut Tx, e: &Email, dedupe: &str, now: i64) -> sqlx::Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn calendar_names_are_escaped_in_the_invitation() {
+        let vars = crate::testing_vars();
+        let cfg = Config::from_vars(crate::config::Mode::Lambda, &vars).unwrap();
+        let e = calendar_invitation(
+            &cfg,
+            "b@x.io",
+            "a@x.io",
+            (7, "<b>Team</b>"),
+            "editor",
+            "tok",
+        );
+        assert_eq!(e.subject, "Calendar Access Invitation: <b>Team</b>");
+        assert!(e.html.contains("&lt;b&gt;Team&lt;/b&gt;") && !e.html.contains("<b>Team"));
+        assert_eq!(
+            e.links,
+            ["http://localhost:5173/calendars/7/confirm-calendar/tok"]
+        );
+    }
 
     #[test]
     fn user_text_is_escaped_in_html() {

@@ -1,0 +1,166 @@
+//! K2-K5: one calendar.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::{Map, Value};
+use shared::AppState;
+use shared::db::calendars::{self, Calendar, NewMember};
+use shared::db::{Conn, users};
+use shared::domain::calendar::{CalendarJson, kind, role};
+use shared::domain::user::PublicUser;
+use shared::domain::validate::{Opt, Validator};
+use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, created, empty, ok};
+
+pub(crate) const NO_ACCESS: &str = "The user does not have access to this calendar";
+pub(crate) const NOT_FOUND: &str = "Calendar not found";
+pub(crate) const CREATOR_ONLY: &str = "Only the direct creator can perform this action";
+
+/// Calendar + `creator` (K2, K4).
+#[derive(serde::Serialize)]
+struct CalendarWithCreator {
+    #[serde(flatten)]
+    calendar: CalendarJson,
+    creator: Option<PublicUser>,
+}
+
+async fn with_creator(conn: Conn<'_>, cal: &Calendar) -> ApiResult<CalendarWithCreator> {
+    let creator = users::find_by_id(conn, cal.creator_id).await?;
+    Ok(CalendarWithCreator {
+        calendar: cal.into(),
+        creator: creator.as_ref().map(PublicUser::from),
+    })
+}
+
+/// The calendar if the caller is a confirmed member of it.
+pub(crate) async fn as_confirmed_member(
+    conn: &mut shared::db::PoolConn,
+    calendar_id: i64,
+    user_id: i64,
+) -> ApiResult<Calendar> {
+    let member = calendars::find_member(conn.conn(), calendar_id, user_id).await?;
+    if !member.is_some_and(|m| m.is_confirmed) {
+        return Err(ApiError::not_found(NO_ACCESS));
+    }
+    calendars::find_by_id(conn.conn(), calendar_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(NO_ACCESS))
+}
+
+/// The calendar's kind: the `calendarType` of its creator's membership.
+pub(crate) async fn kind_of(conn: Conn<'_>, cal: &Calendar) -> ApiResult<String> {
+    Ok(calendars::find_member(conn, cal.id, cal.creator_id)
+        .await?
+        .map_or_else(|| kind::ADDITIONAL.to_string(), |m| m.calendar_type))
+}
+
+/// GET /api/calendars/{id} (contract: 4.6 K2). Confirmed members.
+pub async fn get_calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    let mut c = state.db.acquire().await?;
+    let cal = as_confirmed_member(&mut c, ids.get("id"), user.id()).await?;
+    Ok(ok(&with_creator(c.conn(), &cal).await?))
+}
+
+fn description(v: &mut Validator, body: &Map<String, Value>) -> Opt<String> {
+    v.str(body, "description").nullable().max_len(255).opt()
+}
+
+/// POST /api/calendars (contract: 4.6 K3). Any authenticated user.
+pub async fn create_calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let mut v = Validator::new();
+    let name = v.str(&body, "name").required().len(3, 100).get();
+    let description = description(&mut v, &body).set();
+    let color = v.str(&body, "color").required().hex_color().get();
+    v.finish().map_err(ApiError::validation)?;
+    let (name, color) = (name.unwrap_or_default(), color.unwrap_or_default());
+
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    let id = calendars::insert(tx.conn(), user.id(), &name, description.as_deref(), now).await?;
+    let member = NewMember {
+        calendar_id: id,
+        user_id: user.id(),
+        calendar_type: kind::ADDITIONAL,
+        role: role::OWNER,
+        color: &color,
+        is_confirmed: true,
+    };
+    calendars::insert_member(tx.conn(), &member, now).await?;
+    let cal = calendars::find_by_id(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("created calendar vanished")))?;
+    tx.commit().await?;
+    Ok(created(&CalendarJson::from(&cal)))
+}
+
+/// PATCH /api/calendars/{id} (contract: 4.6 K4). Calendar owners (the creator included).
+pub async fn update_calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let mut v = Validator::new();
+    let name = v.str(&body, "name").optional().len(3, 100).get();
+    let description = description(&mut v, &body);
+    v.finish().map_err(ApiError::validation)?;
+
+    let mut c = state.db.acquire().await?;
+    let mut cal = calendars::find_by_id(c.conn(), ids.get("id"))
+        .await?
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    let member = calendars::find_member(c.conn(), cal.id, user.id()).await?;
+    let owner = cal.creator_id == user.id()
+        || member.is_some_and(|m| m.is_confirmed && m.role == role::OWNER);
+    if !owner {
+        return Err(ApiError::forbidden(
+            "You do not have permission to modify this calendar",
+        ));
+    }
+    if name.is_some() || description.is_present() {
+        if let Some(n) = name {
+            cal.name = n;
+        }
+        match description {
+            Opt::Set(d) => cal.description = Some(d),
+            Opt::Null => cal.description = None,
+            Opt::Absent => {}
+        }
+        cal.updated_at = state.clock.now_ms();
+        calendars::update(c.conn(), &cal).await?;
+    }
+    Ok(ok(&with_creator(c.conn(), &cal).await?))
+}
+
+/// DELETE /api/calendars/{id} (contract: 4.6 K5). The creator, not for main or holiday calendars.
+pub async fn delete_calendar(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    let mut tx = state.db.begin().await?;
+    let cal = calendars::find_by_id(tx.conn(), ids.get("id"))
+        .await?
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    let k = kind_of(tx.conn(), &cal).await?;
+    if k == kind::MAIN || k == kind::HOLIDAY {
+        return Err(ApiError::forbidden(
+            "You do not have permission to modify main or holiday calendar",
+        ));
+    }
+    if cal.creator_id != user.id() {
+        return Err(ApiError::forbidden(CREATOR_ONLY));
+    }
+    // Memberships go by foreign-key cascade in the same transaction.
+    calendars::delete(tx.conn(), cal.id).await?;
+    tx.commit().await?;
+    Ok(empty(StatusCode::OK))
+}

@@ -1,0 +1,10 @@
+//! The `calendars` Lambda function: `/api/calendars/*` behind API Gateway (HTTP API, payload v2).
+
+use shared::config::Mode;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::init_tracing(true);
+    let state = shared::AppState::from_env(Mode::Lambda).await?;
+    lambda_http::run(shared::http::app(calendars::router(state.clone()), state)).await
+}

@@ -1,0 +1,283 @@
+//! M1-M6: calendar members, sharing and invitations.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use shared::auth::tokens::TokenKind;
+use shared::clock::format_ms;
+use shared::db::calendars::{self, Member, MemberWithUser, NewMember};
+use shared::db::{DbErrorExt, users};
+use shared::domain::calendar::{MemberJson, kind, role};
+use shared::domain::user::PublicUser;
+use shared::domain::validate::Validator;
+use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, created, empty, ok};
+use shared::mail::templates;
+use shared::{AppState, jobs};
+
+use crate::calendars::{CREATOR_ONLY, NOT_FOUND, as_confirmed_member, kind_of};
+
+const MEMBER_NOT_FOUND: &str = "Calendar-member is not found";
+const ALREADY_MEMBER: &str = "User already has access to this calendar";
+
+#[derive(serde::Serialize)]
+struct MemberWithUserJson {
+    #[serde(flatten)]
+    member: MemberJson,
+    user: PublicUser,
+}
+
+impl From<&MemberWithUser> for MemberWithUserJson {
+    fn from(r: &MemberWithUser) -> Self {
+        MemberWithUserJson {
+            member: (&r.member).into(),
+            user: PublicUser {
+                id: r.member.user_id,
+                first_name: r.u_first_name.clone(),
+                last_name: r.u_last_name.clone(),
+                email: r.u_email.clone(),
+                profile_picture_name: r.u_profile_picture_name.clone(),
+                country_code: r.u_country_code.clone(),
+                created_at: format_ms(r.u_created_at),
+                updated_at: format_ms(r.u_updated_at),
+            },
+        }
+    }
+}
+
+/// GET /api/calendars/{calendarId}/members (contract: 4.7 M1). Confirmed members; pending
+/// memberships only for the creator.
+pub async fn list_members(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    let mut c = state.db.acquire().await?;
+    let cal = as_confirmed_member(&mut c, ids.get("calendarId"), user.id()).await?;
+    let rows = calendars::list_members(c.conn(), cal.id, cal.creator_id == user.id()).await?;
+    let list: Vec<MemberWithUserJson> = rows.iter().map(Into::into).collect();
+    Ok(ok(&list))
+}
+
+/// GET /api/calendars/{calendarId}/members/{userId} (contract: 4.7 M2). Confirmed members.
+pub async fn get_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    let mut c = state.db.acquire().await?;
+    let cal = as_confirmed_member(&mut c, ids.get("calendarId"), user.id()).await?;
+    let member = calendars::find_member(c.conn(), cal.id, ids.get("userId"))
+        .await?
+        .filter(|m| m.is_confirmed || cal.creator_id == user.id())
+        .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
+    Ok(ok(&MemberJson::from(&member).with_calendar(&cal)))
+}
+
+/// POST /api/calendars/{calendarId}/members (contract: 4.7 M3). The creator of an additional calendar.
+pub async fn invite_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let mut v = Validator::new();
+    let email = v.str(&body, "userEmail").required().email().get();
+    let new_role = v.str(&body, "role").required().one_of(&role::ALL).get();
+    v.finish().map_err(ApiError::validation)?;
+    let (email, new_role) = (email.unwrap_or_default(), new_role.unwrap_or_default());
+
+    let mut tx = state.db.begin().await?;
+    let cal = calendars::find_by_id(tx.conn(), ids.get("calendarId"))
+        .await?
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    if cal.creator_id != user.id() {
+        return Err(ApiError::forbidden(CREATOR_ONLY));
+    }
+    let k = kind_of(tx.conn(), &cal).await?;
+    if k == kind::MAIN || k == kind::HOLIDAY {
+        return Err(ApiError::bad_request(
+            "Cannot invite users to your main calendar",
+        ));
+    }
+    let invitee = users::find_by_email(tx.conn(), &email)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User with this email not found"))?;
+    if !invitee.email_verified {
+        return Err(ApiError::bad_request("User must confirm their email first"));
+    }
+    if calendars::find_member(tx.conn(), cal.id, invitee.id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(ALREADY_MEMBER));
+    }
+    let inviter = calendars::find_member(tx.conn(), cal.id, user.id()).await?;
+    let color = inviter.map_or_else(|| "#4285F4".to_string(), |m| m.color);
+    let now = state.clock.now_ms();
+    let m = NewMember {
+        calendar_id: cal.id,
+        user_id: invitee.id,
+        calendar_type: kind::ADDITIONAL,
+        role: &new_role,
+        color: &color,
+        is_confirmed: false,
+    };
+    let id = match calendars::insert_member(tx.conn(), &m, now).await {
+        Err(e) if e.is_unique_violation() => return Err(ApiError::conflict(ALREADY_MEMBER)),
+        other => other?,
+    };
+    let token = state
+        .tokens
+        .issue(TokenKind::ConfirmCalendar, invitee.id, |c| {
+            c.calendar_id = Some(cal.id)
+        })?;
+    let mail = templates::calendar_invitation(
+        &state.config,
+        &invitee.email,
+        &user.user.email,
+        (cal.id, &cal.name),
+        &new_role,
+        &token,
+    );
+    templates::queue(&mut tx, &mail, &format!("calendar-invitation:{id}"), now).await?;
+    let member = calendars::find_member_by_id(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("new membership vanished")))?;
+    tx.commit().await?;
+    jobs::committed(&state).await;
+    Ok(created(&MemberJson::from(&member)))
+}
+
+/// What an M4 body changes (exactly one field).
+enum MemberChange {
+    Role(String),
+    Color(String),
+    Visible(bool),
+}
+
+fn parse_member_change(
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<MemberChange> {
+    let mut v = Validator::new();
+    let new_role = v.str(body, "role").optional().one_of(&role::ALL).get();
+    let color = v.str(body, "color").optional().hex_color().get();
+    let visible = v.bool(body, "isVisible").optional().get();
+    let sent = ["role", "color", "isVisible"]
+        .iter()
+        .filter(|k| body.contains_key(**k))
+        .count();
+    if sent == 0 {
+        v.error("At least one field (role, color or isVisible) must be provided");
+    } else if sent > 1 {
+        v.error("You can update either role, color or isVisible, but not multiple fields at the same time");
+    }
+    v.finish().map_err(ApiError::validation)?;
+    Ok(match (new_role, color, visible) {
+        (Some(r), _, _) => MemberChange::Role(r),
+        (_, Some(c), _) => MemberChange::Color(c),
+        (_, _, Some(b)) => MemberChange::Visible(b),
+        _ => {
+            return Err(ApiError::internal(anyhow::anyhow!(
+                "validated change has no field"
+            )));
+        }
+    })
+}
+
+/// PATCH /api/calendars/{calendarId}/members/{userId} (contract: 4.7 M4). Roles: the creator;
+/// colour and visibility: the member themself.
+pub async fn update_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let change = parse_member_change(&body)?;
+    let target = ids.get("userId");
+    let mut c = state.db.acquire().await?;
+    let cal = calendars::find_by_id(c.conn(), ids.get("calendarId"))
+        .await?
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    match &change {
+        MemberChange::Role(_) if cal.creator_id != user.id() => {
+            return Err(ApiError::forbidden(CREATOR_ONLY));
+        }
+        MemberChange::Role(_) if target == cal.creator_id => {
+            return Err(ApiError::bad_request(
+                "Cannot change the role of the calendar creator",
+            ));
+        }
+        MemberChange::Color(_) | MemberChange::Visible(_) if target != user.id() => {
+            return Err(ApiError::forbidden("You can only access your own data"));
+        }
+        _ => {}
+    }
+    let mut m: Member = calendars::find_member(c.conn(), cal.id, target)
+        .await?
+        .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
+    match change {
+        MemberChange::Role(r) => m.role = r,
+        MemberChange::Color(col) => m.color = col,
+        MemberChange::Visible(b) => m.is_visible = b,
+    }
+    m.updated_at = state.clock.now_ms();
+    calendars::update_member(c.conn(), &m).await?;
+    Ok(ok(&MemberJson::from(&m)))
+}
+
+/// DELETE /api/calendars/{calendarId}/members/{userId} (contract: 4.7 M5). A member leaving or
+/// declining, or the creator removing someone or withdrawing an invitation.
+pub async fn remove_member(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+) -> ApiResult<Response> {
+    let target = ids.get("userId");
+    let mut tx = state.db.begin().await?;
+    let cal = calendars::find_by_id(tx.conn(), ids.get("calendarId"))
+        .await?
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    if target == user.id() && cal.creator_id == user.id() {
+        return Err(ApiError::forbidden(
+            "Owners cannot remove themselves. Delete the calendar instead.",
+        ));
+    }
+    if target != user.id() && cal.creator_id != user.id() {
+        return Err(ApiError::forbidden(CREATOR_ONLY));
+    }
+    let m = calendars::find_member(tx.conn(), cal.id, target)
+        .await?
+        .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
+    // TODO(#4): also delete the member's participations here and the tasks they created in
+    // this calendar, once events exist.
+    calendars::delete_member(tx.conn(), m.id).await?;
+    tx.commit().await?;
+    Ok(empty(StatusCode::OK))
+}
+
+/// POST /api/calendars/{anyId}/members/confirm-calendar/{token} (contract: 4.7 M6). Public
+/// (token); `{anyId}` is ignored, the calendar comes from the token; idempotent.
+pub async fn confirm_calendar(
+    State(state): State<AppState>,
+    axum::extract::Path((_any, token)): axum::extract::Path<(String, String)>,
+) -> ApiResult<Response> {
+    let claims = state
+        .tokens
+        .verify(TokenKind::ConfirmCalendar, &token)
+        .map_err(|_| ApiError::bad_request("Invalid or expired token"))?;
+    let calendar_id = claims
+        .calendar_id
+        .ok_or_else(|| ApiError::bad_request("Invalid or expired token"))?;
+    let mut tx = state.db.begin().await?;
+    let mut m = calendars::find_member(tx.conn(), calendar_id, claims.sub)
+        .await?
+        .ok_or_else(|| ApiError::bad_request("Cannot confirm the calendar"))?;
+    if !m.is_confirmed {
+        m.is_confirmed = true;
+        m.updated_at = state.clock.now_ms();
+        calendars::update_member(tx.conn(), &m).await?;
+        // TODO(#4): create the new member's participations in this calendar's events.
+    }
+    tx.commit().await?;
+    Ok(created(&MemberJson::from(&m)))
+}
