@@ -1,1 +1,151 @@
+//! Shared imports, the app factory and the cast of the calendars tests.
 
+pub use axum::http::Method;
+pub use serde_json::{Value, json};
+pub use shared::db::Backend;
+pub use shared::testing::{TestApp, TestResponse, TestUser};
+
+/// A fresh calendars app on `backend`.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    TestApp::spawn(backend, calendars::router).await
+}
+
+/// The people around one shared calendar.
+pub struct Cast {
+    pub creator: TestUser,
+    pub owner: TestUser,
+    pub editor: TestUser,
+    pub viewer: TestUser,
+    pub pending: TestUser,
+    pub stranger: TestUser,
+}
+
+impl Cast {
+    /// Signs up everyone.
+    pub async fn new(app: &TestApp) -> Cast {
+        Cast {
+            creator: app.signed_up("creator").await,
+            owner: app.signed_up("owner").await,
+            editor: app.signed_up("editor").await,
+            viewer: app.signed_up("viewer").await,
+            pending: app.signed_up("pending").await,
+            stranger: app.signed_up("stranger").await,
+        }
+    }
+
+    /// Every actor with a name, anonymous last (`None`).
+    pub fn actors(&self) -> Vec<(&'static str, Option<&TestUser>)> {
+        vec![
+            ("creator", Some(&self.creator)),
+            ("owner", Some(&self.owner)),
+            ("editor", Some(&self.editor)),
+            ("viewer", Some(&self.viewer)),
+            ("pending", Some(&self.pending)),
+            ("stranger", Some(&self.stranger)),
+            ("anonymous", None),
+        ]
+    }
+
+    /// A new calendar of the creator, shared with owner, editor and viewer (confirmed) and the
+    /// pending invitee (not confirmed).
+    pub async fn team(&self, app: &TestApp, name: &str) -> i64 {
+        let res = app
+            .send_json(
+                Method::POST,
+                &self.creator,
+                "/api/calendars",
+                json!({"name": name, "color": "#33B679"}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let id = res.json()["id"].as_i64().unwrap();
+        for (user, role) in [
+            (&self.owner, "owner"),
+            (&self.editor, "editor"),
+            (&self.viewer, "viewer"),
+        ] {
+            invite(app, &self.creator, id, user, role).await;
+            confirm(app, id, user).await;
+        }
+        invite(app, &self.creator, id, &self.pending, "editor").await;
+        id
+    }
+}
+
+/// Shares `cal` with `user` through M3.
+pub async fn invite(
+    app: &TestApp,
+    by: &TestUser,
+    cal: i64,
+    user: &TestUser,
+    role: &str,
+) -> TestResponse {
+    let res = app
+        .send_json(
+            Method::POST,
+            by,
+            &format!("/api/calendars/{cal}/members"),
+            json!({"userEmail": user.email, "role": role}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res
+}
+
+/// The token of the newest calendar invitation to `user` for `cal`.
+pub async fn invitation_token(app: &TestApp, cal: i64, user: &TestUser) -> String {
+    app.run_jobs().await;
+    let rows = app.outbox().await;
+    let prefix = format!("http://localhost:5173/calendars/{cal}/confirm-calendar/");
+    let link = rows
+        .iter()
+        .rev()
+        .filter(|r| r.recipient == user.email)
+        .filter_map(|r| serde_json::from_str::<Vec<String>>(&r.links).ok())
+        .flatten()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no invitation to {} for calendar {cal}", user.email));
+    link.rsplit('/').next().unwrap().to_string()
+}
+
+/// Accepts the invitation through M6 (public; the frontend sends 0 as the calendar id).
+pub async fn confirm(app: &TestApp, cal: i64, user: &TestUser) -> TestResponse {
+    let token = invitation_token(app, cal, user).await;
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/calendars/0/members/confirm-calendar/{token}"),
+        )
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res
+}
+
+/// Sends a request as `user` (or anonymously).
+pub async fn call(
+    app: &TestApp,
+    user: Option<&TestUser>,
+    method: &Method,
+    path: &str,
+    body: &Value,
+) -> TestResponse {
+    let mut req = app.request(method.clone(), path).json(body);
+    if let Some(u) = user {
+        req = req.bearer(&u.access);
+    }
+    req.send().await
+}
+
+/// The id of a user's main (or holiday) calendar.
+pub async fn own_calendar(app: &TestApp, user: &TestUser, kind: &str) -> i64 {
+    let mut c = app.state.db.acquire().await.unwrap();
+    let list = shared::db::calendars::list_confirmed_of_user(c.conn(), user.id)
+        .await
+        .unwrap();
+    list.iter()
+        .find(|m| m.member.calendar_type == kind)
+        .unwrap()
+        .member
+        .calendar_id
+}
