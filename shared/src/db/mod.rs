@@ -6,6 +6,7 @@
 //! DATETIME or BOOLEAN columns. Instants are stored as BIGINT milliseconds (see the migrations).
 
 pub mod calendars;
+pub mod events;
 pub mod holidays;
 pub mod login_failures;
 pub mod outbox;

@@ -2,5 +2,6 @@
 //! and the user and calendar rules. Pure code, unit-tested here.
 
 pub mod calendar;
+pub mod recurrence;
 pub mod user;
 pub mod validate;
