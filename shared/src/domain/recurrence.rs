@@ -122,7 +122,10 @@ pub fn to_local(tz: Tz, ms: i64) -> NaiveDateTime {
         .naive_local()
 }
 
-fn split_line(line: &str) -> Option<(String, Vec<(String, String)>, String)> {
+/// A content line: name, parameters, value.
+type ContentLine = (String, Vec<(String, String)>, String);
+
+fn split_line(line: &str) -> Option<ContentLine> {
     let (head, value) = line.split_once(':')?;
     let mut parts = head.split(';');
     let name = parts.next()?.trim().to_ascii_uppercase();
