@@ -12,7 +12,8 @@ pub fn app(state: AppState) -> Router {
     let routes = Router::new()
         .merge(auth::router(state.clone()))
         .merge(users::router(state.clone()))
-        .merge(calendars::router(state.clone()));
+        .merge(calendars::router(state.clone()))
+        .merge(events::router(state.clone()));
     shared::http::app(routes, state)
 }
 

@@ -248,8 +248,11 @@ pub async fn remove_member(
     let m = calendars::find_member(tx.conn(), cal.id, target)
         .await?
         .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
-    // TODO(#4): also delete the member's participations here and the tasks they created in
-    // this calendar, once events exist.
+    let now = state.clock.now_ms();
+    // The membership's participations go by foreign-key cascade; the events they were in
+    // change version. The tasks the member created here go with them.
+    shared::db::events::bump_versions_of_member(tx.conn(), m.id, now).await?;
+    shared::db::events::delete_tasks_of_member(tx.conn(), cal.id, target).await?;
     calendars::delete_member(tx.conn(), m.id).await?;
     tx.commit().await?;
     Ok(empty(StatusCode::OK))
@@ -276,8 +279,38 @@ pub async fn confirm_calendar(
         m.is_confirmed = true;
         m.updated_at = state.clock.now_ms();
         calendars::update_member(tx.conn(), &m).await?;
-        // TODO(#4): create the new member's participations in this calendar's events.
+        add_participations(&mut tx, &m, claims.sub, m.updated_at).await?;
     }
     tx.commit().await?;
     Ok(created(&MemberJson::from(&m)))
+}
+
+/// M6: the new member's participations in every event of the calendar (insert-if-absent):
+/// reminders `accepted`, arrangements the status of their main-calendar participation (or
+/// null), tasks none; each with the event's colour.
+async fn add_participations(
+    tx: &mut shared::db::Tx,
+    m: &Member,
+    user_id: i64,
+    now: i64,
+) -> ApiResult<()> {
+    use shared::db::events;
+    for e in events::list_of_calendar(tx.conn(), m.calendar_id).await? {
+        let parts = events::participations_of_event(tx.conn(), e.id).await?;
+        if e.event_type == "task" || parts.iter().any(|p| p.p.calendar_member_id == m.id) {
+            continue;
+        }
+        let status = if e.event_type == "reminder" {
+            Some("accepted".to_string())
+        } else {
+            parts
+                .iter()
+                .find(|p| p.m_user_id == user_id && p.m_calendar_type == kind::MAIN)
+                .and_then(|p| p.p.response_status.clone())
+        };
+        events::insert_participation(tx.conn(), m.id, e.id, &e.color, status.as_deref(), now)
+            .await?;
+        events::bump_version(tx.conn(), e.id, now).await?;
+    }
+    Ok(())
 }

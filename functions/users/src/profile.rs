@@ -58,8 +58,9 @@ pub async fn get_user(
     }
     let not_found = || ApiError::not_found("User not found");
     let mut c = state.db.acquire().await?;
-    // TODO(#4): also reveal users who share an event with the caller, once events exist.
-    if !users::share_a_calendar(c.conn(), user.id(), id).await? {
+    let shares = users::share_a_calendar(c.conn(), user.id(), id).await?
+        || shared::db::events::share_an_event(c.conn(), user.id(), id).await?;
+    if !shares {
         return Err(not_found());
     }
     let other = users::find_by_id(c.conn(), id)

@@ -256,3 +256,23 @@ pub async fn delete_member(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
     .await
     .map(|_| ()))
 }
+
+/// A user's main-calendar membership.
+pub async fn find_main_member(conn: Conn<'_>, user_id: i64) -> sqlx::Result<Option<Member>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
+        "WHERE user_id = ? AND calendar_type = 'main' ORDER BY id LIMIT 1"
+    ))
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// The confirmed memberships of a calendar.
+pub async fn confirmed_members(conn: Conn<'_>, calendar_id: i64) -> sqlx::Result<Vec<Member>> {
+    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
+        "WHERE calendar_id = ? AND is_confirmed = TRUE ORDER BY id"
+    ))
+    .bind(calendar_id)
+    .fetch_all(c)
+    .await)
+}

@@ -462,6 +462,7 @@ pub struct ListingRow {
     #[sqlx(flatten)]
     pub p: Participation,
     pub m_calendar_type: String,
+    pub m_calendar_id: i64,
     #[sqlx(flatten)]
     pub e: EventPrefixed,
     pub t_is_completed: Option<bool>,
@@ -540,7 +541,7 @@ macro_rules! listing_select {
     ($where:literal) => {
         concat!(
             "SELECT p.id, p.calendar_member_id, p.event_id, p.color, p.response_status, p.created_at, \
-             p.updated_at, m.calendar_type AS m_calendar_type, ",
+             p.updated_at, m.calendar_type AS m_calendar_type, m.calendar_id AS m_calendar_id, ",
             "e.id AS e_id, e.calendar_id AS e_calendar_id, e.creator_id AS e_creator_id, e.name AS e_name, \
              e.description AS e_description, e.category AS e_category, e.event_type AS e_event_type, \
              e.started_at AS e_started_at, e.ended_at AS e_ended_at, e.start_date AS e_start_date, \

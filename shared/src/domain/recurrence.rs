@@ -493,6 +493,41 @@ impl Series<'_> {
         }
     }
 
+    /// The end of the last occurrence when the series is bounded (COUNT, UNTIL, or no RRULE);
+    /// `None` for an unbounded series. Used to pre-filter listings in SQL.
+    pub fn last_end(&self) -> Option<i64> {
+        let duration = self.end_ms - self.start_ms;
+        let rdate_end = self
+            .recurrence
+            .rdates
+            .iter()
+            .filter_map(|p| self.point_occurrence(p))
+            .map(|o| o.end_ms)
+            .max()
+            .unwrap_or(self.end_ms)
+            .max(self.end_ms);
+        match &self.recurrence.rule {
+            None => Some(rdate_end),
+            Some(r) => match (r.count, r.until) {
+                (Some(_), _) => {
+                    let (list, _) = self.expand(self.start_ms, i64::MAX / 4, usize::MAX);
+                    Some(
+                        list.iter()
+                            .map(|o| o.end_ms)
+                            .max()
+                            .unwrap_or(self.end_ms)
+                            .max(rdate_end),
+                    )
+                }
+                (None, Some(Until::Instant(u))) => Some((u + duration).max(rdate_end)),
+                (None, Some(Until::Date(d))) => {
+                    Some((self.date_instant(d + Duration::days(self.days + 1))).max(rdate_end))
+                }
+                (None, None) => None,
+            },
+        }
+    }
+
     /// Whether `start_ms` (an original start) is an occurrence of the series, cancelled ones
     /// included when `include_cancelled`.
     pub fn has_occurrence(&self, start_ms: i64, include_cancelled: bool) -> bool {

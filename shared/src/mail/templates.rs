@@ -140,6 +140,61 @@ pub fn calendar_invitation(
     }
 }
 
+/// Email 5: an invitation to an event. `when` is already formatted in the recipient's zone.
+pub fn event_invitation(
+    cfg: &Config,
+    to: &str,
+    inviter_email: &str,
+    event_name: &str,
+    when: &str,
+    guests: &[String],
+    link: &str,
+) -> Email {
+    let app = &cfg.app_name;
+    let guest_list = guests.join(", ");
+    let paras = vec![
+        format!(
+            "{} invited you to <strong>{}</strong>.",
+            escape_html(inviter_email),
+            escape_html(event_name)
+        ),
+        format!("When: {}", escape_html(when)),
+        format!("Guests: {}", escape_html(&guest_list)),
+    ];
+    Email {
+        kind: "event-invitation",
+        to: to.into(),
+        subject: format!("Event Invitation: {event_name}"),
+        html: page(app, &paras, link, "Confirm participation"),
+        text: format!(
+            "{inviter_email} invited you to \"{event_name}\".\nWhen: {when}\nGuests: {guest_list}\n\n\
+             Confirm your participation:\n{link}\n"
+        ),
+        links: vec![link.to_string()],
+    }
+}
+
+/// Formats a span for an e-mail in the recipient's zone, e.g.
+/// `Tue, 1 Apr 2025, 12:00 – Tue, 1 Apr 2025, 13:00 (Europe/Kyiv)`; all-day spans show dates.
+pub fn format_span(
+    start_ms: i64,
+    end_ms: i64,
+    all_day: Option<(&str, &str)>,
+    tz: chrono_tz::Tz,
+) -> String {
+    if let Some((s, e)) = all_day {
+        return format!("{s} – {e} (all day)");
+    }
+    let f = |ms: i64| {
+        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+            .unwrap_or_default()
+            .with_timezone(&tz)
+            .format("%a, %-d %b %Y, %H:%M")
+            .to_string()
+    };
+    format!("{} – {} ({})", f(start_ms), f(end_ms), tz.name())
+}
+
 /// Writes an e-mail into the outbox inside the caller's transaction. `dedupe` identifies the
 /// message: a second insert with the same key is ignored (a redelivered job never sends twice).
 pub async fn queue(tx: &mut Tx, e: &Email, dedupe: &str, now: i64) -> sqlx::Result<Option<i64>> {

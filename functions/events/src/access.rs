@@ -1,0 +1,96 @@
+//! Loading events, the permission rules of 4.8.2, and ETag / If-Match (4.8.6).
+
+use axum::http::HeaderMap;
+use shared::db::Conn;
+use shared::db::calendars::{self, Member};
+use shared::db::events::{self, Event, ParticipationOf};
+use shared::domain::calendar::role;
+use shared::http::{ApiError, ApiResult};
+
+use crate::shape::reborrow;
+
+pub const EVENT_NOT_FOUND: &str = "Event not found";
+
+/// The event, or 404.
+pub async fn load(conn: Conn<'_>, id: i64) -> ApiResult<Event> {
+    events::find_by_id(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(EVENT_NOT_FOUND))
+}
+
+/// The event if the caller holds any participation in it (E1, P1), or 404.
+pub async fn load_visible(
+    mut conn: Conn<'_>,
+    id: i64,
+    caller: i64,
+) -> ApiResult<(Event, Vec<ParticipationOf>)> {
+    let e = load(reborrow(&mut conn), id).await?;
+    let parts = events::participations_of_event(conn, id).await?;
+    if !parts.iter().any(|p| p.m_user_id == caller) {
+        return Err(ApiError::not_found(EVENT_NOT_FOUND));
+    }
+    Ok((e, parts))
+}
+
+/// What is being done to the event.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Edit,
+    Delete,
+}
+
+/// Checks 1-4 of 4.8.2 (after the event was found); returns the caller's home membership.
+pub async fn authorize(
+    conn: Conn<'_>,
+    e: &Event,
+    caller: i64,
+    action: Action,
+) -> ApiResult<Member> {
+    let m = calendars::find_member(conn, e.calendar_id, caller)
+        .await?
+        .filter(|m| m.is_confirmed)
+        .ok_or_else(|| ApiError::forbidden("You do not have access to this calendar"))?;
+    let someone_elses_task = e.event_type == "task" && e.creator_id != caller;
+    if m.role == role::VIEWER || someone_elses_task {
+        return Err(ApiError::forbidden(
+            "You do not have permission to delete or patch this event",
+        ));
+    }
+    if action == Action::Delete && m.role == role::EDITOR && e.creator_id != caller {
+        return Err(ApiError::forbidden(
+            "Editors can only delete their own events",
+        ));
+    }
+    Ok(m)
+}
+
+/// The strong ETag of an event's current version.
+pub fn etag(e: &Event) -> String {
+    format!("\"e{}v{}\"", e.id, e.version)
+}
+
+/// 412 when `If-Match` is present and names neither `*` nor the current tag.
+pub fn check_if_match(headers: &HeaderMap, e: &Event) -> ApiResult<()> {
+    let values: Vec<&str> = headers
+        .get_all(http::header::IF_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    if values.is_empty() {
+        return Ok(());
+    }
+    let current = etag(e);
+    let matches = values
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t == current);
+    if matches {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            http::StatusCode::PRECONDITION_FAILED,
+            "The event has been modified",
+        ))
+    }
+}
