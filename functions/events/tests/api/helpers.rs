@@ -1,1 +1,155 @@
+//! Shared imports, the app factory and the cast of the events tests.
 
+pub use axum::http::Method;
+pub use serde_json::{Value, json};
+pub use shared::db::Backend;
+pub use shared::testing::{TestApp, TestResponse, TestUser};
+
+fn routes(s: shared::AppState) -> axum::Router {
+    events::router(s.clone()).merge(calendars::router(s))
+}
+
+/// A fresh app (events + calendars routes) on `backend`.
+pub async fn spawn(backend: Backend) -> Option<TestApp> {
+    TestApp::spawn(backend, routes).await
+}
+
+/// The people around one shared calendar.
+pub struct Cast {
+    pub owner: TestUser,
+    pub co_owner: TestUser,
+    pub editor: TestUser,
+    pub viewer: TestUser,
+    pub guest: TestUser,
+    pub stranger: TestUser,
+    pub calendar: i64,
+}
+
+impl Cast {
+    /// Signs everyone up; `owner` creates "Team" and shares it (co-owner, editor, viewer confirmed).
+    pub async fn new(app: &TestApp) -> Cast {
+        let owner = app.signed_up("owner").await;
+        let co_owner = app.signed_up("coowner").await;
+        let editor = app.signed_up("editor").await;
+        let viewer = app.signed_up("viewer").await;
+        let guest = app.signed_up("guest").await;
+        let stranger = app.signed_up("stranger").await;
+        let res = app
+            .send_json(
+                Method::POST,
+                &owner,
+                "/api/calendars",
+                json!({"name": "Team", "color": "#33B679"}),
+            )
+            .await;
+        let calendar = res.json()["id"].as_i64().unwrap();
+        for (u, role) in [
+            (&co_owner, "owner"),
+            (&editor, "editor"),
+            (&viewer, "viewer"),
+        ] {
+            share(app, &owner, calendar, u, role).await;
+        }
+        Cast {
+            owner,
+            co_owner,
+            editor,
+            viewer,
+            guest,
+            stranger,
+            calendar,
+        }
+    }
+}
+
+/// Shares a calendar and accepts the invitation.
+pub async fn share(app: &TestApp, by: &TestUser, cal: i64, u: &TestUser, role: &str) {
+    let res = app
+        .send_json(
+            Method::POST,
+            by,
+            &format!("/api/calendars/{cal}/members"),
+            json!({"userEmail": u.email, "role": role}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    app.run_jobs().await;
+    let link = app
+        .last_link(&u.email, "Calendar Access Invitation: Team")
+        .await;
+    let token = link.rsplit('/').next().unwrap();
+    let res = app
+        .request(
+            Method::POST,
+            &format!("/api/calendars/0/members/confirm-calendar/{token}"),
+        )
+        .send()
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+}
+
+/// A valid arrangement body in `cal`.
+pub fn arrangement(cal: i64, participants: &[i64]) -> Value {
+    json!({"type": "arrangement", "name": "Team sync", "description": "", "category": "work",
+        "startedAt": "2025-04-01T09:00:00.000Z", "endedAt": "2025-04-01T10:00:00.000Z",
+        "color": "#4285F4", "calendarId": cal, "participantIds": participants})
+}
+
+/// Creates an event; returns the response body.
+pub async fn create(app: &TestApp, by: &TestUser, body: Value) -> Value {
+    let res = app.send_json(Method::POST, by, "/api/events/", body).await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()
+}
+
+/// Sends a request as `user` (or anonymously).
+pub async fn call(
+    app: &TestApp,
+    user: Option<&TestUser>,
+    method: &Method,
+    path: &str,
+    body: &Value,
+) -> TestResponse {
+    let mut req = app.request(method.clone(), path).json(body);
+    if let Some(u) = user {
+        req = req.bearer(&u.access);
+    }
+    req.send().await
+}
+
+/// The id of a user's main calendar.
+pub async fn main_calendar(app: &TestApp, user: &TestUser) -> i64 {
+    let mut c = app.state.db.acquire().await.unwrap();
+    let list = shared::db::calendars::list_confirmed_of_user(c.conn(), user.id)
+        .await
+        .unwrap();
+    list.iter()
+        .find(|m| m.member.calendar_type == "main")
+        .unwrap()
+        .member
+        .calendar_id
+}
+
+/// The membership id of a user in a calendar.
+pub async fn membership(app: &TestApp, user: &TestUser, cal: i64) -> i64 {
+    let mut c = app.state.db.acquire().await.unwrap();
+    shared::db::calendars::find_member(c.conn(), cal, user.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// The confirm-participation token e-mailed to `user` for `event`.
+pub async fn participation_link(app: &TestApp, user: &TestUser, event: i64) -> String {
+    app.run_jobs().await;
+    let rows = app.outbox().await;
+    let prefix = format!("http://localhost:5173/events/{event}/calendar-members/");
+    rows.iter()
+        .rev()
+        .filter(|r| r.recipient == user.email)
+        .filter_map(|r| serde_json::from_str::<Vec<String>>(&r.links).ok())
+        .flatten()
+        .find(|l| l.starts_with(&prefix))
+        .unwrap_or_else(|| panic!("no invitation to {} for event {event}", user.email))
+}

@@ -1,1 +1,9 @@
+//! Integration tests of the events function (one test binary; modules by topic).
+
+mod authz;
+mod create;
 mod helpers;
+mod lambda;
+mod listing;
+mod participations;
+mod recurrence;
