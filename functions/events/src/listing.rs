@@ -77,15 +77,21 @@ fn items_of(
                 return Vec::new();
             }
             let (list, _) = series(e, &r).expand(from, to, OCCURRENCE_CAP + 1);
+            let base = Core::of(e);
             list.into_iter()
                 .map(|o| {
+                    let fields = overrides.get(&(e.id, o.start_ms)).cloned();
+                    let moved = fields.is_some();
                     let view = OccurrenceView {
                         occurrence: o,
-                        fields: overrides.get(&(e.id, o.start_ms)).cloned(),
+                        fields,
                     };
-                    let core = Core::occurrence(e, &view);
-                    let start =
-                        crate::input::parse_datetime(&core.started_at).unwrap_or(o.start_ms);
+                    let core = Core::occurrence_of(base.clone(), e, &view);
+                    let start = if moved {
+                        crate::input::parse_datetime(&core.started_at).unwrap_or(o.start_ms)
+                    } else {
+                        o.start_ms
+                    };
                     Item {
                         start,
                         core,
@@ -135,7 +141,7 @@ fn date_param(v: &mut Validator, q: &QueryMap, name: &str) -> Option<i64> {
 }
 
 /// Drops the latest occurrences beyond the cap (plain events are never dropped).
-fn cap(items: &mut Vec<(Item, Value)>) -> bool {
+fn cap<T>(items: &mut Vec<(Item, T)>) -> bool {
     let total: usize = items.iter().map(|(i, _)| i.occurrences).sum();
     if total <= OCCURRENCE_CAP {
         return false;
@@ -204,16 +210,18 @@ pub async fn list_member_events(
     let evs: Vec<Event> = rows.iter().map(|r| r.e.event()).collect();
     let overrides = overrides_for(c.conn(), &evs.iter().collect::<Vec<_>>()).await?;
     let now = state.clock.now_ms();
-    let mut items: Vec<(Item, Value)> = Vec::new();
+    let mut items: Vec<(Item, &ListingRow)> = Vec::new();
     for (row, e) in rows.iter().zip(&evs) {
         for item in items_of(e, &bounds, &overrides, now, true) {
-            let v = listing_item(row, &item.core);
-            items.push((item, v));
+            items.push((item, row));
         }
     }
-    items.sort_by_key(|(i, v)| (i.start, i.core.id, v["id"].as_i64().unwrap_or_default()));
+    items.sort_by_key(|(i, row)| (i.start, i.core.id, row.p.id));
     let truncated = cap(&mut items);
-    let list: Vec<Value> = items.into_iter().map(|(_, v)| v).collect();
+    let list: Vec<ListingItem<'_>> = items
+        .iter()
+        .map(|(i, row)| ListingItem::new(row, &i.core))
+        .collect();
     let mut res = ok(&list).into_response();
     if truncated {
         res.headers_mut()
@@ -222,20 +230,44 @@ pub async fn list_member_events(
     Ok(res)
 }
 
-fn listing_item(row: &ListingRow, core: &Core) -> Value {
-    let mut m = crate::shape::participation_json(&row.p);
-    let mut ev = serde_json::to_value(core).unwrap_or(Value::Null);
-    ev["task"] = row.task().as_ref().map_or(Value::Null, task_json);
-    // `task` follows the EventCore fields and precedes the occurrence fields, as in 4.7's example.
-    if let Value::Object(obj) = &mut ev {
-        for k in ["recurringEventId", "originalStartedAt"] {
-            if let Some(x) = obj.shift_remove(k) {
-                obj.insert(k.to_string(), x);
-            }
+/// A ListingItem (M7), serialized directly (the view can hold thousands of items).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListingItem<'a> {
+    id: i64,
+    calendar_member_id: i64,
+    event_id: i64,
+    color: &'a str,
+    response_status: Option<&'a str>,
+    created_at: String,
+    updated_at: String,
+    event: ListingEvent<'a>,
+}
+
+/// EventCore + `task`.
+#[derive(serde::Serialize)]
+struct ListingEvent<'a> {
+    #[serde(flatten)]
+    core: &'a Core,
+    task: Option<Value>,
+}
+
+impl<'a> ListingItem<'a> {
+    fn new(row: &'a ListingRow, core: &'a Core) -> Self {
+        ListingItem {
+            id: row.p.id,
+            calendar_member_id: row.p.calendar_member_id,
+            event_id: row.p.event_id,
+            color: &row.p.color,
+            response_status: row.p.response_status.as_deref(),
+            created_at: format_ms(row.p.created_at),
+            updated_at: format_ms(row.p.updated_at),
+            event: ListingEvent {
+                core,
+                task: row.task().as_ref().map(task_json),
+            },
         }
     }
-    m.insert("event".into(), ev);
-    Value::Object(m)
 }
 
 /// The parsed search parameters of U8/U9.

@@ -15,7 +15,7 @@ pub fn tz_of(e: &Event) -> Tz {
 /// The parsed recurrence of a stored event (`None` when single).
 pub fn recurrence_of(e: &Event) -> Option<Recurrence> {
     let lines = crate::shape::lines_of(e)?;
-    Recurrence::parse(&lines, e.all_day).ok()
+    Recurrence::parse_stored(&lines, e.all_day).ok()
 }
 
 /// The series view of an event.

@@ -94,8 +94,13 @@ impl Core {
 
     /// One occurrence of a series, with its override applied.
     pub fn occurrence(e: &Event, view: &OccurrenceView) -> Core {
+        Core::occurrence_of(Core::of(e), e, view)
+    }
+
+    /// Like `occurrence`, from the series' own core computed once by the caller.
+    pub fn occurrence_of(base: Core, e: &Event, view: &OccurrenceView) -> Core {
         let o = &view.occurrence;
-        let mut core = Core::of(e);
+        let mut core = base;
         if e.all_day {
             core.started_at = date_of(o);
             let days = match (&e.start_date, &e.end_date) {

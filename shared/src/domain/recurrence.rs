@@ -137,7 +137,7 @@ fn split_line(line: &str) -> Option<ContentLine> {
     Some((name, params, value.trim().to_string()))
 }
 
-fn parse_rule(value: &str, all_day: bool) -> Option<Rule> {
+fn parse_rule(value: &str, all_day: bool, validate: bool) -> Option<Rule> {
     let mut parts: Vec<(String, String)> = Vec::new();
     let (mut freq, mut interval, mut count, mut until) = (None, 1u32, None, None);
     for p in value.split(';').filter(|p| !p.is_empty()) {
@@ -179,11 +179,13 @@ fn parse_rule(value: &str, all_day: bool) -> Option<Rule> {
         count,
         until,
     };
-    // Let the rrule crate check the BY* parts.
-    rule.build(
-        NaiveDate::from_ymd_opt(2000, 1, 1)?.and_time(NaiveTime::MIN),
-        None,
-    )?;
+    if validate {
+        // Let the rrule crate check the BY* parts.
+        rule.build(
+            NaiveDate::from_ymd_opt(2000, 1, 1)?.and_time(NaiveTime::MIN),
+            None,
+        )?;
+    }
     Some(rule)
 }
 
@@ -222,13 +224,26 @@ fn parse_points(params: &[(String, String)], value: &str, all_day: bool) -> Opti
 impl Recurrence {
     /// Validates `recurrence` lines; `[]` is "not recurring".
     pub fn parse(lines: &[String], all_day: bool) -> Result<Recurrence, InvalidLine> {
+        Self::parse_with(lines, all_day, true)
+    }
+
+    /// Reads lines that were validated when they were stored (skips the rrule crate's check).
+    pub fn parse_stored(lines: &[String], all_day: bool) -> Result<Recurrence, InvalidLine> {
+        Self::parse_with(lines, all_day, false)
+    }
+
+    fn parse_with(
+        lines: &[String],
+        all_day: bool,
+        validate: bool,
+    ) -> Result<Recurrence, InvalidLine> {
         let mut r = Recurrence::default();
         for (i, line) in lines.iter().enumerate() {
             let bad = InvalidLine(i + 1);
             let (name, params, value) = split_line(line).ok_or(bad)?;
             match name.as_str() {
                 "RRULE" if params.is_empty() && r.rule.is_none() => {
-                    r.rule = Some(parse_rule(&value, all_day).ok_or(bad)?);
+                    r.rule = Some(parse_rule(&value, all_day, validate).ok_or(bad)?);
                     r.lines
                         .push(format!("RRULE:{}", value.to_ascii_uppercase()));
                 }
