@@ -200,6 +200,7 @@ pub async fn list_member_events(
     if bounds.empty() {
         return Ok(ok(&json!([])));
     }
+    let started = std::time::Instant::now();
     let rows = events::listing_of_member(
         c.conn(),
         member.id,
@@ -207,6 +208,7 @@ pub async fn list_member_events(
         to.unwrap_or(i64::MAX / 4),
     )
     .await?;
+    let fetched = started.elapsed();
     let evs: Vec<Event> = rows.iter().map(|r| r.e.event()).collect();
     let overrides = overrides_for(c.conn(), &evs.iter().collect::<Vec<_>>()).await?;
     let now = state.clock.now_ms();
@@ -222,7 +224,9 @@ pub async fn list_member_events(
         .iter()
         .map(|(i, row)| ListingItem::new(row, &i.core))
         .collect();
+    let built = started.elapsed();
     let mut res = ok(&list).into_response();
+    tracing::debug!(rows = rows.len(), items = list.len(), ?fetched, ?built, total = ?started.elapsed(), "calendar view");
     if truncated {
         res.headers_mut()
             .insert("x-chronos-truncated", HeaderValue::from_static("true"));
@@ -359,13 +363,26 @@ async fn search(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<V
         return Ok(Vec::new());
     }
     let mut c = state.db.acquire().await?;
+    let started = std::time::Instant::now();
+    // LIKE is case-insensitive for ASCII on SQLite (and for all text under MySQL's _ci
+    // collation), so only an ASCII needle is pushed down without losing matches.
+    let like = s.name.as_ref().filter(|n| n.is_ascii()).map(|n| {
+        format!(
+            "%{}%",
+            n.replace('!', "!!").replace('%', "!%").replace('_', "!_")
+        )
+    });
+    let expanding = s.bounds.from.is_some() || s.bounds.to.is_some();
     let rows = events::listing_of_user(
         c.conn(),
         user.id(),
         s.bounds.from.unwrap_or(i64::MIN / 4),
         s.bounds.to.unwrap_or(i64::MAX / 4),
+        like.as_deref(),
+        expanding,
     )
     .await?;
+    tracing::debug!(rows = rows.len(), fetched = ?started.elapsed(), "search rows");
     // Group rows per event (rows are ordered by createdAt DESC, id DESC, participation id).
     let mut grouped: Vec<(Event, Vec<&ListingRow>)> = Vec::new();
     for r in &rows {

@@ -581,22 +581,32 @@ pub async fn listing_of_member(
 }
 
 /// Every listed participation of a user (confirmed memberships), newest event first (U8/U9).
+///
+/// `name_like` is an optional coarse pre-filter (a LIKE pattern with `!` as escape character);
+/// when `expanding`, recurring series pass it unconditionally (their occurrences may carry other
+/// names). Callers apply the exact name rule afterwards.
 pub async fn listing_of_user(
     conn: Conn<'_>,
     user_id: i64,
     from: i64,
     to: i64,
+    name_like: Option<&str>,
+    expanding: bool,
 ) -> sqlx::Result<Vec<ListingRow>> {
     with_conn!(conn, |c| {
         sqlx::query_as::<_, ListingRow>(listing_select!(
         "WHERE m.user_id = ? AND m.is_confirmed = TRUE \
          AND (m.calendar_type <> 'main' OR p.response_status IS NULL OR p.response_status <> 'invited') \
          AND e.started_at <= ? AND (e.range_end IS NULL OR e.range_end >= ?) \
+         AND (? IS NULL OR (? AND e.recurrence IS NOT NULL) OR e.name LIKE ? ESCAPE '!') \
          ORDER BY e.created_at DESC, e.id DESC, p.id"
     ))
     .bind(user_id)
     .bind(to)
     .bind(from)
+    .bind(name_like)
+    .bind(expanding)
+    .bind(name_like)
     .fetch_all(c)
     .await
     })
