@@ -212,17 +212,19 @@ pub async fn list_member_events(
     let evs: Vec<Event> = rows.iter().map(|r| r.e.event()).collect();
     let overrides = overrides_for(c.conn(), &evs.iter().collect::<Vec<_>>()).await?;
     let now = state.clock.now_ms();
-    let mut items: Vec<(Item, &ListingRow)> = Vec::new();
-    for (row, e) in rows.iter().zip(&evs) {
+    // What is the same for every occurrence of a row is rendered once per row.
+    let per_row: Vec<RowParts> = rows.iter().map(RowParts::new).collect();
+    let mut items: Vec<(Item, usize)> = Vec::new();
+    for (n, e) in evs.iter().enumerate() {
         for item in items_of(e, &bounds, &overrides, now, true) {
-            items.push((item, row));
+            items.push((item, n));
         }
     }
-    items.sort_by_key(|(i, row)| (i.start, i.core.id, row.p.id));
+    items.sort_by_key(|(i, n)| (i.start, i.core.id, rows[*n].p.id));
     let truncated = cap(&mut items);
     let list: Vec<ListingItem<'_>> = items
         .iter()
-        .map(|(i, row)| ListingItem::new(row, &i.core))
+        .map(|(i, n)| ListingItem::new(&rows[*n], &per_row[*n], &i.core))
         .collect();
     let built = started.elapsed();
     let mut res = ok(&list).into_response();
@@ -243,9 +245,26 @@ struct ListingItem<'a> {
     event_id: i64,
     color: &'a str,
     response_status: Option<&'a str>,
+    created_at: &'a str,
+    updated_at: &'a str,
+    event: ListingEvent<'a>,
+}
+
+/// The parts of a listing row shared by all of its occurrences.
+struct RowParts {
     created_at: String,
     updated_at: String,
-    event: ListingEvent<'a>,
+    task: Option<Value>,
+}
+
+impl RowParts {
+    fn new(row: &ListingRow) -> Self {
+        RowParts {
+            created_at: format_ms(row.p.created_at),
+            updated_at: format_ms(row.p.updated_at),
+            task: row.task().as_ref().map(task_json),
+        }
+    }
 }
 
 /// EventCore + `task`.
@@ -253,22 +272,22 @@ struct ListingItem<'a> {
 struct ListingEvent<'a> {
     #[serde(flatten)]
     core: &'a Core,
-    task: Option<Value>,
+    task: &'a Option<Value>,
 }
 
 impl<'a> ListingItem<'a> {
-    fn new(row: &'a ListingRow, core: &'a Core) -> Self {
+    fn new(row: &'a ListingRow, parts: &'a RowParts, core: &'a Core) -> Self {
         ListingItem {
             id: row.p.id,
             calendar_member_id: row.p.calendar_member_id,
             event_id: row.p.event_id,
             color: &row.p.color,
             response_status: row.p.response_status.as_deref(),
-            created_at: format_ms(row.p.created_at),
-            updated_at: format_ms(row.p.updated_at),
+            created_at: &parts.created_at,
+            updated_at: &parts.updated_at,
             event: ListingEvent {
                 core,
-                task: row.task().as_ref().map(task_json),
+                task: &parts.task,
             },
         }
     }
