@@ -105,7 +105,8 @@ pub struct Config {
     pub argon2: Argon2Params,
 }
 
-const SECRET_NAMES: [&str; 7] = [
+/// The variables holding secrets (required in Lambda, generated locally).
+pub const SECRET_NAMES: [&str; 7] = [
     "CSRF_SECRET",
     "JWT_ACCESS_SECRET",
     "JWT_REFRESH_SECRET",

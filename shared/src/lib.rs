@@ -37,17 +37,9 @@ pub fn init_tracing(json: bool) {
 /// Configuration variables with every secret set (unit tests).
 #[cfg(test)]
 pub(crate) fn testing_vars() -> std::collections::BTreeMap<String, String> {
-    [
-        "CSRF_SECRET",
-        "JWT_ACCESS_SECRET",
-        "JWT_REFRESH_SECRET",
-        "JWT_CONFIRM_EMAIL_SECRET",
-        "JWT_RESET_PASSWORD_SECRET",
-        "JWT_CONFIRM_CALENDAR_SECRET",
-        "JWT_CONFIRM_ARRANGEMENT_SECRET",
-    ]
-    .iter()
-    .enumerate()
-    .map(|(i, k)| (k.to_string(), format!("{i}-secret-{}", "x".repeat(40))))
-    .collect()
+    config::SECRET_NAMES
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.to_string(), format!("{i}-secret-{}", "x".repeat(40))))
+        .collect()
 }

@@ -84,18 +84,10 @@ pub struct TestApp {
 
 /// The variables of a test configuration (fixed secrets, log mailer, files in `dir`).
 pub fn test_vars(dir: &std::path::Path) -> BTreeMap<String, String> {
-    let mut vars: BTreeMap<String, String> = [
-        "CSRF_SECRET",
-        "JWT_ACCESS_SECRET",
-        "JWT_REFRESH_SECRET",
-        "JWT_CONFIRM_EMAIL_SECRET",
-        "JWT_RESET_PASSWORD_SECRET",
-        "JWT_CONFIRM_CALENDAR_SECRET",
-        "JWT_CONFIRM_ARRANGEMENT_SECRET",
-    ]
-    .iter()
-    .map(|k| (k.to_string(), format!("test-{k}-{}", "s".repeat(32))))
-    .collect();
+    let mut vars: BTreeMap<String, String> = crate::config::SECRET_NAMES
+        .iter()
+        .map(|k| (k.to_string(), format!("test-{k}-{}", "s".repeat(32))))
+        .collect();
     vars.insert("CHRONOS_VAR_DIR".into(), dir.display().to_string());
     vars.insert("MAIL_TRANSPORT".into(), "log".into());
     vars

@@ -199,19 +199,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     fn tokens() -> (Tokens, Clock) {
-        let vars: BTreeMap<String, String> = [
-            "CSRF_SECRET",
-            "JWT_ACCESS_SECRET",
-            "JWT_REFRESH_SECRET",
-            "JWT_CONFIRM_EMAIL_SECRET",
-            "JWT_RESET_PASSWORD_SECRET",
-            "JWT_CONFIRM_CALENDAR_SECRET",
-            "JWT_CONFIRM_ARRANGEMENT_SECRET",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.to_string(), format!("{i}-secret-{}", "x".repeat(40))))
-        .collect();
+        let vars: BTreeMap<String, String> = crate::testing_vars();
         let cfg = Config::from_vars(Mode::Lambda, &vars).unwrap();
         let clock = Clock::system();
         (Tokens::new(&cfg.jwt, clock.clone()), clock)
