@@ -53,7 +53,6 @@ impl Bounds {
 
 /// One rendered item: its sort instant and its EventCore.
 struct Item {
-    start: i64,
     core: Core,
     occurrences: usize,
 }
@@ -81,20 +80,12 @@ fn items_of(
             list.into_iter()
                 .map(|o| {
                     let fields = overrides.get(&(e.id, o.start_ms)).cloned();
-                    let moved = fields.is_some();
                     let view = OccurrenceView {
                         occurrence: o,
                         fields,
                     };
-                    let core = Core::occurrence_of(base.clone(), e, &view);
-                    let start = if moved {
-                        crate::input::parse_datetime(&core.started_at).unwrap_or(o.start_ms)
-                    } else {
-                        o.start_ms
-                    };
                     Item {
-                        start,
-                        core,
+                        core: Core::occurrence_of(base.clone(), e, &view),
                         occurrences: 1,
                     }
                 })
@@ -102,7 +93,6 @@ fn items_of(
         }
         _ if bounds.overlaps(e.started_at, e.ended_at) || !expand => {
             vec![Item {
-                start: e.started_at,
                 core: Core::of(e),
                 occurrences: 0,
             }]
@@ -138,31 +128,6 @@ fn date_param(v: &mut Validator, q: &QueryMap, name: &str) -> Option<i64> {
             |f| format!("{f} must be a valid ISO 8601 date string"),
         )
         .get()
-}
-
-/// Drops the latest occurrences beyond the cap (plain events are never dropped).
-fn cap<T>(items: &mut Vec<(Item, T)>) -> bool {
-    let total: usize = items.iter().map(|(i, _)| i.occurrences).sum();
-    if total <= OCCURRENCE_CAP {
-        return false;
-    }
-    let mut starts: Vec<i64> = items
-        .iter()
-        .filter(|(i, _)| i.occurrences > 0)
-        .map(|(i, _)| i.start)
-        .collect();
-    starts.sort_unstable();
-    let limit = starts[OCCURRENCE_CAP - 1];
-    let mut kept = 0;
-    items.retain(|(i, _)| {
-        if i.occurrences == 0 {
-            return true;
-        }
-        let keep = i.start <= limit && kept < OCCURRENCE_CAP;
-        kept += usize::from(keep);
-        keep
-    });
-    true
 }
 
 /// GET /api/calendars/{calendarId}/members/{userId}/events (contract: 4.7 M7). Confirmed
@@ -212,19 +177,19 @@ pub async fn list_member_events(
     let evs: Vec<Event> = rows.iter().map(|r| r.e.event()).collect();
     let overrides = overrides_for(c.conn(), &evs.iter().collect::<Vec<_>>()).await?;
     let now = state.clock.now_ms();
-    // What is the same for every occurrence of a row is rendered once per row.
+    // What is the same for every occurrence of a row is rendered once per row; an occurrence
+    // adds only its own three timestamps and borrows the rest.
     let per_row: Vec<RowParts> = rows.iter().map(RowParts::new).collect();
-    let mut items: Vec<(Item, usize)> = Vec::new();
+    let bases: Vec<Core> = evs.iter().map(Core::of).collect();
+    let mut items: Vec<ViewItem<'_>> = Vec::new();
     for (n, e) in evs.iter().enumerate() {
-        for item in items_of(e, &bounds, &overrides, now, true) {
-            items.push((item, n));
-        }
+        view_items(n, e, &bounds, &overrides, now, &mut items);
     }
-    items.sort_by_key(|(i, n)| (i.start, i.core.id, rows[*n].p.id));
-    let truncated = cap(&mut items);
+    items.sort_by_key(|i| (i.start, evs[i.row].id, rows[i.row].p.id));
+    let truncated = cap_items(&mut items, |i| (i.start, i.original.is_some()));
     let list: Vec<ListingItem<'_>> = items
         .iter()
-        .map(|(i, n)| ListingItem::new(&rows[*n], &per_row[*n], &i.core))
+        .map(|i| ListingItem::new(&rows[i.row], &per_row[i.row], &bases[i.row], i))
         .collect();
     let built = started.elapsed();
     let mut res = ok(&list).into_response();
@@ -234,6 +199,97 @@ pub async fn list_member_events(
             .insert("x-chronos-truncated", HeaderValue::from_static("true"));
     }
     Ok(res)
+}
+
+/// One M7 item before rendering: a row, and for an occurrence its times and override.
+struct ViewItem<'a> {
+    row: usize,
+    start: i64,
+    /// For occurrences: `startedAt`, `endedAt` (override applied) and `originalStartedAt`.
+    times: Option<(String, String)>,
+    original: Option<String>,
+    fields: Option<&'a Map<String, Value>>,
+}
+
+fn view_items<'a>(
+    n: usize,
+    e: &Event,
+    bounds: &Bounds,
+    overrides: &'a HashMap<(i64, i64), Value>,
+    now: i64,
+    out: &mut Vec<ViewItem<'a>>,
+) {
+    let Some(r) = recurrence_of(e).filter(|r| r.is_recurring()) else {
+        if bounds.overlaps(e.started_at, e.ended_at) {
+            out.push(ViewItem {
+                row: n,
+                start: e.started_at,
+                times: None,
+                original: None,
+                fields: None,
+            });
+        }
+        return;
+    };
+    let (ws, we) = bounds.window(now);
+    let (from, to) = (
+        ws.max(bounds.from.unwrap_or(i64::MIN)),
+        we.min(bounds.to.unwrap_or(i64::MAX)),
+    );
+    if from > to {
+        return;
+    }
+    let (list, _) = series(e, &r).expand(from, to, OCCURRENCE_CAP + 1);
+    for o in list {
+        let fields = overrides
+            .get(&(e.id, o.start_ms))
+            .and_then(Value::as_object);
+        let (mut s, mut x, original) = crate::shape::occurrence_times(e, &o);
+        let mut start = o.start_ms;
+        if let Some(f) = fields {
+            if let Some(v) = f.get("startedAt").and_then(Value::as_str) {
+                s = v.to_string();
+                start = crate::input::parse_datetime(v).unwrap_or(start);
+            }
+            if let Some(v) = f.get("endedAt").and_then(Value::as_str) {
+                x = v.to_string();
+            }
+        }
+        out.push(ViewItem {
+            row: n,
+            start,
+            times: Some((s, x)),
+            original: Some(original),
+            fields,
+        });
+    }
+}
+
+/// Drops the latest occurrences beyond the cap (plain events are never dropped); `key` gives an
+/// item's start and whether it is an occurrence.
+fn cap_items<T>(items: &mut Vec<T>, key: impl Fn(&T) -> (i64, bool)) -> bool {
+    let mut starts: Vec<i64> = items
+        .iter()
+        .map(&key)
+        .filter(|(_, occ)| *occ)
+        .map(|(s, _)| s)
+        .collect();
+    if starts.len() <= OCCURRENCE_CAP {
+        return false;
+    }
+    starts.sort_unstable();
+    let limit = starts[OCCURRENCE_CAP - 1];
+    let mut kept = 0;
+    items.retain(|i| {
+        let (start, occ) = key(i);
+        if !occ {
+            return true;
+        }
+        let keep = start <= limit && kept < OCCURRENCE_CAP;
+        kept += usize::from(keep);
+        keep
+    });
+    true
 }
 
 /// A ListingItem (M7), serialized directly (the view can hold thousands of items).
@@ -267,16 +323,50 @@ impl RowParts {
     }
 }
 
-/// EventCore + `task`.
+/// EventCore + `task` (+ the occurrence fields), borrowed from the row's base.
 #[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ListingEvent<'a> {
-    #[serde(flatten)]
-    core: &'a Core,
+    id: i64,
+    creator_id: i64,
+    calendar_id: i64,
+    name: &'a str,
+    description: Option<&'a str>,
+    category: &'a str,
+    started_at: &'a str,
+    ended_at: &'a str,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    created_at: &'a str,
+    updated_at: &'a str,
+    time_zone: &'a str,
+    all_day: bool,
+    recurrence: &'a Option<Vec<String>>,
+    reminders: &'a [i64],
     task: &'a Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recurring_event_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_started_at: Option<&'a str>,
 }
 
 impl<'a> ListingItem<'a> {
-    fn new(row: &'a ListingRow, parts: &'a RowParts, core: &'a Core) -> Self {
+    fn new(
+        row: &'a ListingRow,
+        parts: &'a RowParts,
+        base: &'a Core,
+        item: &'a ViewItem<'a>,
+    ) -> Self {
+        let f = item.fields;
+        let text = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
+        let description = match f.and_then(|f| f.get("description")) {
+            Some(d) => d.as_str(),
+            None => base.description.as_deref(),
+        };
+        let (started_at, ended_at) = match &item.times {
+            Some((s, x)) => (s.as_str(), x.as_str()),
+            None => (base.started_at.as_str(), base.ended_at.as_str()),
+        };
         ListingItem {
             id: row.p.id,
             calendar_member_id: row.p.calendar_member_id,
@@ -286,8 +376,24 @@ impl<'a> ListingItem<'a> {
             created_at: &parts.created_at,
             updated_at: &parts.updated_at,
             event: ListingEvent {
-                core,
+                id: base.id,
+                creator_id: base.creator_id,
+                calendar_id: base.calendar_id,
+                name: text("name").unwrap_or(&base.name),
+                description,
+                category: text("category").unwrap_or(&base.category),
+                started_at,
+                ended_at,
+                event_type: &base.event_type,
+                created_at: &base.created_at,
+                updated_at: &base.updated_at,
+                time_zone: &base.time_zone,
+                all_day: base.all_day,
+                recurrence: &base.recurrence,
+                reminders: &base.reminders,
                 task: &parts.task,
+                recurring_event_id: item.original.as_ref().map(|_| base.id),
+                original_started_at: item.original.as_deref(),
             },
         }
     }

@@ -54,6 +54,33 @@ pub fn lines_of(e: &Event) -> Option<Vec<String>> {
         .filter(|l| !l.is_empty())
 }
 
+/// The `startedAt`, `endedAt` and `originalStartedAt` of an occurrence (dates when all-day).
+pub fn occurrence_times(e: &Event, o: &Occurrence) -> (String, String, String) {
+    if e.all_day {
+        let days = match (&e.start_date, &e.end_date) {
+            (Some(s), Some(x)) => crate::input::parse_date(x)
+                .zip(crate::input::parse_date(s))
+                .map_or(1, |(x, s)| (x - s).num_days()),
+            _ => 1,
+        };
+        let end = o
+            .date
+            .map(|d| {
+                (d + chrono::Duration::days(days))
+                    .format("%Y-%m-%d")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        (date_of(o), end, date_of(o))
+    } else {
+        (
+            format_ms(o.start_ms),
+            format_ms(o.end_ms),
+            format_ms(o.start_ms),
+        )
+    }
+}
+
 fn date_of(o: &Occurrence) -> String {
     o.date
         .map(|d| d.format("%Y-%m-%d").to_string())
@@ -99,30 +126,11 @@ impl Core {
 
     /// Like `occurrence`, from the series' own core computed once by the caller.
     pub fn occurrence_of(base: Core, e: &Event, view: &OccurrenceView) -> Core {
-        let o = &view.occurrence;
         let mut core = base;
-        if e.all_day {
-            core.started_at = date_of(o);
-            let days = match (&e.start_date, &e.end_date) {
-                (Some(s), Some(x)) => crate::input::parse_date(x)
-                    .zip(crate::input::parse_date(s))
-                    .map_or(1, |(x, s)| (x - s).num_days()),
-                _ => 1,
-            };
-            core.ended_at = o
-                .date
-                .map(|d| {
-                    (d + chrono::Duration::days(days))
-                        .format("%Y-%m-%d")
-                        .to_string()
-                })
-                .unwrap_or_default();
-            core.original_started_at = Some(date_of(o));
-        } else {
-            core.started_at = format_ms(o.start_ms);
-            core.ended_at = format_ms(o.end_ms);
-            core.original_started_at = Some(format_ms(o.start_ms));
-        }
+        let (started_at, ended_at, original) = occurrence_times(e, &view.occurrence);
+        core.started_at = started_at;
+        core.ended_at = ended_at;
+        core.original_started_at = Some(original);
         core.recurring_event_id = Some(e.id);
         if let Some(Value::Object(f)) = &view.fields {
             if let Some(Value::String(n)) = f.get("name") {
