@@ -7,8 +7,10 @@ mod input;
 mod listing;
 mod occurrences;
 mod participations;
+mod search;
 mod series;
 mod shape;
+mod view;
 
 use axum::Router;
 use axum::routing::{get, patch, post};
@@ -19,11 +21,11 @@ pub use listing::OCCURRENCE_CAP;
 /// Every route of the function, in the contract's order.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/api/users/{id}/events", get(listing::search_events))
-        .route("/api/users/{id}/events/offset", get(listing::search_events_offset))
+        .route("/api/users/{id}/events", get(search::search_events))
+        .route("/api/users/{id}/events/offset", get(search::search_events_offset))
         .route(
             "/api/calendars/{calendarId}/members/{userId}/events",
-            get(listing::list_member_events),
+            get(view::list_member_events),
         )
         .route(
             "/api/events/{id}",
