@@ -200,6 +200,21 @@ impl TestApp {
             .await
     }
 
+    /// A request with a JSON body, as `user` or anonymously (authorization matrices).
+    pub async fn call(
+        &self,
+        user: Option<&TestUser>,
+        method: &Method,
+        path: &str,
+        body: &Value,
+    ) -> TestResponse {
+        let mut req = self.request(method.clone(), path).json(body);
+        if let Some(u) = user {
+            req = req.bearer(&u.access);
+        }
+        req.send().await
+    }
+
     /// Delivers every due e-mail, as the worker would.
     pub async fn run_jobs(&self) -> jobs::Report {
         jobs::deliver_due(&self.state)

@@ -130,11 +130,7 @@ pub async fn call(
     path: &str,
     body: &Value,
 ) -> TestResponse {
-    let mut req = app.request(method.clone(), path).json(body);
-    if let Some(u) = user {
-        req = req.bearer(&u.access);
-    }
-    req.send().await
+    app.call(user, method, path, body).await
 }
 
 /// The id of a user's main (or holiday) calendar.
