@@ -240,6 +240,61 @@ impl TestApp {
         links.into_iter().next().expect("a link")
     }
 
+    /// The newest link e-mailed to `to` that starts with `prefix` (delivers due mail first).
+    pub async fn newest_link(&self, to: &str, prefix: &str) -> String {
+        self.run_jobs().await;
+        self.outbox()
+            .await
+            .iter()
+            .rev()
+            .filter(|r| r.recipient == to)
+            .filter_map(|r| serde_json::from_str::<Vec<String>>(&r.links).ok())
+            .flatten()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no link {prefix}… e-mailed to {to}"))
+    }
+
+    /// Shares calendar `cal` with `user` through M3 as `by`; asserts 201.
+    pub async fn invite_to_calendar(
+        &self,
+        by: &TestUser,
+        cal: i64,
+        user: &TestUser,
+        role: &str,
+    ) -> TestResponse {
+        let path = format!("/api/calendars/{cal}/members");
+        let res = self
+            .send_json(
+                Method::POST,
+                by,
+                &path,
+                serde_json::json!({"userEmail": user.email, "role": role}),
+            )
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res
+    }
+
+    /// The token of the newest invitation to `user` for calendar `cal`.
+    pub async fn calendar_invitation_token(&self, cal: i64, user: &TestUser) -> String {
+        let prefix = format!(
+            "{}/calendars/{cal}/confirm-calendar/",
+            self.state.config.frontend_url
+        );
+        let link = self.newest_link(&user.email, &prefix).await;
+        link.rsplit('/').next().unwrap_or_default().to_string()
+    }
+
+    /// Accepts the newest invitation to `cal` through M6 (public; the frontend sends 0 as the
+    /// calendar id); asserts 201.
+    pub async fn accept_calendar_invitation(&self, cal: i64, user: &TestUser) -> TestResponse {
+        let token = self.calendar_invitation_token(cal, user).await;
+        let path = format!("/api/calendars/0/members/confirm-calendar/{token}");
+        let res = self.request(Method::POST, &path).send().await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        res
+    }
+
     /// Registers `name` (`{name}@example.com`), confirms the address and logs in.
     pub async fn signed_up(&self, name: &str) -> TestUser {
         let user = self.registered(name).await;

@@ -80,46 +80,17 @@ pub async fn invite(
     user: &TestUser,
     role: &str,
 ) -> TestResponse {
-    let res = app
-        .send_json(
-            Method::POST,
-            by,
-            &format!("/api/calendars/{cal}/members"),
-            json!({"userEmail": user.email, "role": role}),
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    res
+    app.invite_to_calendar(by, cal, user, role).await
 }
 
 /// The token of the newest calendar invitation to `user` for `cal`.
 pub async fn invitation_token(app: &TestApp, cal: i64, user: &TestUser) -> String {
-    app.run_jobs().await;
-    let rows = app.outbox().await;
-    let prefix = format!("http://localhost:5173/calendars/{cal}/confirm-calendar/");
-    let link = rows
-        .iter()
-        .rev()
-        .filter(|r| r.recipient == user.email)
-        .filter_map(|r| serde_json::from_str::<Vec<String>>(&r.links).ok())
-        .flatten()
-        .find(|l| l.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no invitation to {} for calendar {cal}", user.email));
-    link.rsplit('/').next().unwrap().to_string()
+    app.calendar_invitation_token(cal, user).await
 }
 
-/// Accepts the invitation through M6 (public; the frontend sends 0 as the calendar id).
+/// Accepts the invitation through M6.
 pub async fn confirm(app: &TestApp, cal: i64, user: &TestUser) -> TestResponse {
-    let token = invitation_token(app, cal, user).await;
-    let res = app
-        .request(
-            Method::POST,
-            &format!("/api/calendars/0/members/confirm-calendar/{token}"),
-        )
-        .send()
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    res
+    app.accept_calendar_invitation(cal, user).await
 }
 
 /// Sends a request as `user` (or anonymously).

@@ -64,28 +64,8 @@ impl Cast {
 
 /// Shares a calendar and accepts the invitation.
 pub async fn share(app: &TestApp, by: &TestUser, cal: i64, u: &TestUser, role: &str) {
-    let res = app
-        .send_json(
-            Method::POST,
-            by,
-            &format!("/api/calendars/{cal}/members"),
-            json!({"userEmail": u.email, "role": role}),
-        )
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
-    app.run_jobs().await;
-    let link = app
-        .last_link(&u.email, "Calendar Access Invitation: Team")
-        .await;
-    let token = link.rsplit('/').next().unwrap();
-    let res = app
-        .request(
-            Method::POST,
-            &format!("/api/calendars/0/members/confirm-calendar/{token}"),
-        )
-        .send()
-        .await;
-    assert_eq!(res.status, 201, "{}", res.text());
+    app.invite_to_calendar(by, cal, u, role).await;
+    app.accept_calendar_invitation(cal, u).await;
 }
 
 /// A valid arrangement body in `cal`.
@@ -136,16 +116,11 @@ pub async fn membership(app: &TestApp, user: &TestUser, cal: i64) -> i64 {
         .id
 }
 
-/// The confirm-participation token e-mailed to `user` for `event`.
+/// The confirm-participation link e-mailed to `user` for `event`.
 pub async fn participation_link(app: &TestApp, user: &TestUser, event: i64) -> String {
-    app.run_jobs().await;
-    let rows = app.outbox().await;
-    let prefix = format!("http://localhost:5173/events/{event}/calendar-members/");
-    rows.iter()
-        .rev()
-        .filter(|r| r.recipient == user.email)
-        .filter_map(|r| serde_json::from_str::<Vec<String>>(&r.links).ok())
-        .flatten()
-        .find(|l| l.starts_with(&prefix))
-        .unwrap_or_else(|| panic!("no invitation to {} for event {event}", user.email))
+    app.newest_link(
+        &user.email,
+        &format!("http://localhost:5173/events/{event}/calendar-members/"),
+    )
+    .await
 }
