@@ -7,7 +7,8 @@ rest single events spread over 2025. Then measures with wrk over one keep-alive 
     GET /api/calendars/:cid/members/:uid/events?startDate=2025-06-01&endDate=2025-06-30T23:59:59Z
 (the month view of one calendar), and prints p50 / p90 / p99.
 
-Usage: cargo build --release --bin chronos && python3 scripts/bench_events.py
+Usage: cargo build --release --bin chronos && python3 scripts/bench_events.py [--var DIR]
+With --var DIR the seeded database is kept in DIR and reused by later runs (seeding takes a minute).
 """
 import json
 import os
@@ -23,11 +24,19 @@ RULES = ["RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR", "RRULE:FREQ=MON
 
 
 def main():
-    var_dir = tempfile.mkdtemp(prefix="chronos-bench-events-")
+    var_dir = sys.argv[2] if sys.argv[1:2] == ["--var"] else tempfile.mkdtemp(prefix="chronos-bench-events-")
+    os.makedirs(var_dir, exist_ok=True)
+    seeded = os.path.join(var_dir, "bench-seed.json")
     proc = bench.start(var_dir, capture=True)
     try:
         bench.wait_ready()
         cl = bench.Client()
+        if os.path.exists(seeded):
+            with open(seeded) as f:
+                uid, cal = json.load(f)
+            _, body = cl.call("POST", "/api/auth/login", {"email": "bench@example.com", "password": "Str0ng!pass"})
+            measure(cl, uid, cal, body["accessToken"])
+            return
         st, body = cl.call("POST", "/api/auth/register", {"firstName": "Bench", "email": "bench@example.com",
                            "password": "Str0ng!pass", "countryCode": "UA", "timeZone": "Europe/Kyiv"})
         assert st == 201, body
@@ -64,24 +73,30 @@ def main():
                 _, body = cl.call("POST", "/api/auth/login", {"email": "bench@example.com", "password": "Str0ng!pass"})
                 token = body["accessToken"]
         seed_s = time.perf_counter() - t0
-        path = f"/api/calendars/{cals[0]}/members/{uid}/events?startDate=2025-06-01&endDate=2025-06-30T23:59:59Z"
-        st, items = cl.call("GET", path, token=token)
-        assert st == 200
-        occ = sum(1 for i in items if "recurringEventId" in i["event"])
         print(f"seeded 10,000 events in {seed_s:.1f} s ({10_000 / seed_s:.0f} creates/s over one connection)")
-        print(f"month view of one calendar: {len(items)} items ({occ} occurrences of recurring series)")
-        pct, rps1, bad = bench.wrk(path, token, 1)
-        assert bad == 0
-        print(f"GET month view c1: p50 {pct['50']}  p90 {pct['90']}  p99 {pct['99']}  ({rps1} req/s)")
-        pct, rps8, bad = bench.wrk(path, token, 8)
-        print(f"GET month view c8: p50 {pct['50']}  p99 {pct['99']}  ({rps8} req/s)")
-        spath = f"/api/users/{uid}/events?name=Event+12&limit=20"
-        pct, _, bad = bench.wrk(spath, token, 1)
-        assert bad == 0
-        print(f"GET search (name, cursor page of 20) c1: p50 {pct['50']}  p99 {pct['99']}")
+        with open(seeded, "w") as f:
+            json.dump([uid, cals[0]], f)
+        measure(cl, uid, cals[0], token)
     finally:
         proc.terminate()
         proc.wait()
+
+
+def measure(cl, uid, cal, token):
+    path = f"/api/calendars/{cal}/members/{uid}/events?startDate=2025-06-01&endDate=2025-06-30T23:59:59Z"
+    st, items = cl.call("GET", path, token=token)
+    assert st == 200
+    occ = sum(1 for i in items if "recurringEventId" in i["event"])
+    print(f"month view of one calendar: {len(items)} items ({occ} occurrences of recurring series)")
+    pct, rps1, bad = bench.wrk(path, token, 1)
+    assert bad == 0
+    print(f"GET month view c1: p50 {pct['50']}  p90 {pct['90']}  p99 {pct['99']}  ({rps1} req/s)")
+    pct, rps8, bad = bench.wrk(path, token, 8)
+    print(f"GET month view c8: p50 {pct['50']}  p99 {pct['99']}  ({rps8} req/s)")
+    spath = f"/api/users/{uid}/events?name=Event+12&limit=20"
+    pct, _, bad = bench.wrk(spath, token, 1)
+    assert bad == 0
+    print(f"GET search (name, cursor page of 20) c1: p50 {pct['50']}  p99 {pct['99']}")
 
 
 if __name__ == "__main__":

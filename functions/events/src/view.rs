@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use axum::extract::State;
-use axum::http::HeaderValue;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 use shared::AppState;
@@ -75,13 +75,17 @@ pub async fn list_member_events(
     }
     items.sort_by_key(|i| (i.start, evs[i.row].id, rows[i.row].p.id));
     let truncated = cap_items(&mut items, |i| (i.start, i.original.is_some()));
-    let list: Vec<ListingItem<'_>> = items
-        .iter()
-        .map(|i| ListingItem::new(&rows[i.row], &per_row[i.row], &bases[i.row], i))
-        .collect();
     let built = started.elapsed();
-    let mut res = ok(&list).into_response();
-    tracing::debug!(rows = rows.len(), items = list.len(), ?fetched, ?built, total = ?started.elapsed(), "calendar view");
+    let body = render(&rows, &per_row, &bases, &items).map_err(ApiError::internal)?;
+    let mut res = (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response();
+    tracing::debug!(rows = rows.len(), items = items.len(), ?fetched, ?built, total = ?started.elapsed(), "calendar view");
     if truncated {
         res.headers_mut()
             .insert("x-chronos-truncated", HeaderValue::from_static("true"));
@@ -153,10 +157,19 @@ fn view_items<'a>(
     }
 }
 
-/// A ListingItem (M7), serialized directly (the view can hold thousands of items).
+/// A ListingItem (M7): the reference rendering, used as is for occurrences with an override.
+/// Its parts are also what [`RowJson`] renders once per row.
 #[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
 struct ListingItem<'a> {
+    #[serde(flatten)]
+    head: ItemHead<'a>,
+    event: ListingEvent<'a>,
+}
+
+/// The item's own fields (a Participation), in the contract's order.
+#[derive(Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemHead<'a> {
     id: i64,
     calendar_member_id: i64,
     event_id: i64,
@@ -164,7 +177,49 @@ struct ListingItem<'a> {
     response_status: Option<&'a str>,
     created_at: &'a str,
     updated_at: &'a str,
-    event: ListingEvent<'a>,
+}
+
+/// EventCore + `task` (+ the occurrence fields).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ListingEvent<'a> {
+    #[serde(flatten)]
+    head: EventHead<'a>,
+    started_at: &'a str,
+    ended_at: &'a str,
+    #[serde(flatten)]
+    tail: EventTail<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recurring_event_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_started_at: Option<&'a str>,
+}
+
+/// EventCore up to `category`.
+#[derive(Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventHead<'a> {
+    id: i64,
+    creator_id: i64,
+    calendar_id: i64,
+    name: &'a str,
+    description: Option<&'a str>,
+    category: &'a str,
+}
+
+/// EventCore after `endedAt`, and `task`.
+#[derive(Clone, Copy, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventTail<'a> {
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    created_at: &'a str,
+    updated_at: &'a str,
+    time_zone: &'a str,
+    all_day: bool,
+    recurrence: &'a Option<Vec<String>>,
+    reminders: &'a [i64],
+    task: &'a Option<Value>,
 }
 
 /// The parts of a listing row shared by all of its occurrences.
@@ -184,67 +239,34 @@ impl RowParts {
     }
 }
 
-/// EventCore + `task` (+ the occurrence fields), borrowed from the row's base.
-#[derive(serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ListingEvent<'a> {
-    id: i64,
-    creator_id: i64,
-    calendar_id: i64,
-    name: &'a str,
-    description: Option<&'a str>,
-    category: &'a str,
-    started_at: &'a str,
-    ended_at: &'a str,
-    #[serde(rename = "type")]
-    event_type: &'a str,
-    created_at: &'a str,
-    updated_at: &'a str,
-    time_zone: &'a str,
-    all_day: bool,
-    recurrence: &'a Option<Vec<String>>,
-    reminders: &'a [i64],
-    task: &'a Option<Value>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    recurring_event_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    original_started_at: Option<&'a str>,
+/// One row's rendered parts, borrowed by every item of the row.
+struct Parts<'a> {
+    head: ItemHead<'a>,
+    event: EventHead<'a>,
+    tail: EventTail<'a>,
 }
 
-impl<'a> ListingItem<'a> {
-    fn new(
-        row: &'a ListingRow,
-        parts: &'a RowParts,
-        base: &'a Core,
-        item: &'a ViewItem<'a>,
-    ) -> Self {
-        let f = item.fields;
-        let text = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
-        let description = match f.and_then(|f| f.get("description")) {
-            Some(d) => d.as_str(),
-            None => base.description.as_deref(),
-        };
-        let (started_at, ended_at) = match &item.times {
-            Some((s, x)) => (s.as_str(), x.as_str()),
-            None => (base.started_at.as_str(), base.ended_at.as_str()),
-        };
-        ListingItem {
-            id: row.p.id,
-            calendar_member_id: row.p.calendar_member_id,
-            event_id: row.p.event_id,
-            color: &row.p.color,
-            response_status: row.p.response_status.as_deref(),
-            created_at: &parts.created_at,
-            updated_at: &parts.updated_at,
-            event: ListingEvent {
+impl<'a> Parts<'a> {
+    fn new(row: &'a ListingRow, parts: &'a RowParts, base: &'a Core) -> Self {
+        Parts {
+            head: ItemHead {
+                id: row.p.id,
+                calendar_member_id: row.p.calendar_member_id,
+                event_id: row.p.event_id,
+                color: &row.p.color,
+                response_status: row.p.response_status.as_deref(),
+                created_at: &parts.created_at,
+                updated_at: &parts.updated_at,
+            },
+            event: EventHead {
                 id: base.id,
                 creator_id: base.creator_id,
                 calendar_id: base.calendar_id,
-                name: text("name").unwrap_or(&base.name),
-                description,
-                category: text("category").unwrap_or(&base.category),
-                started_at,
-                ended_at,
+                name: &base.name,
+                description: base.description.as_deref(),
+                category: &base.category,
+            },
+            tail: EventTail {
                 event_type: &base.event_type,
                 created_at: &base.created_at,
                 updated_at: &base.updated_at,
@@ -253,9 +275,242 @@ impl<'a> ListingItem<'a> {
                 recurrence: &base.recurrence,
                 reminders: &base.reminders,
                 task: &parts.task,
+            },
+        }
+    }
+
+    /// The item for `item`, with its times and override applied.
+    fn item(&'a self, base: &'a Core, item: &'a ViewItem<'a>) -> ListingItem<'a> {
+        let f = item.fields;
+        let text = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
+        let description = match f.and_then(|f| f.get("description")) {
+            Some(d) => d.as_str(),
+            None => self.event.description,
+        };
+        let (started_at, ended_at) = item.times(base);
+        let e = &self.event;
+        ListingItem {
+            head: self.head,
+            event: ListingEvent {
+                head: EventHead {
+                    name: text("name").unwrap_or(e.name),
+                    description,
+                    category: text("category").unwrap_or(e.category),
+                    ..*e
+                },
+                started_at,
+                ended_at,
+                tail: self.tail,
                 recurring_event_id: item.original.as_ref().map(|_| base.id),
                 original_started_at: item.original.as_deref(),
             },
         }
+    }
+}
+
+impl ViewItem<'_> {
+    fn times<'b>(&'b self, base: &'b Core) -> (&'b str, &'b str) {
+        match &self.times {
+            Some((s, x)) => (s.as_str(), x.as_str()),
+            None => (base.started_at.as_str(), base.ended_at.as_str()),
+        }
+    }
+}
+
+/// A row's JSON, rendered once and copied for each of its items: `head` runs from the item's
+/// `{` to the event's `startedAt` (exclusive), `tail` from the event's `type` to its `task`
+/// (inclusive). Only the times and the occurrence fields are written per item. A month view
+/// repeats a daily series thirty times, and escaping the same strings thirty times was most of
+/// the time the route took.
+struct RowJson {
+    head: Vec<u8>,
+    tail: Vec<u8>,
+}
+
+impl RowJson {
+    fn new(parts: &Parts<'_>) -> serde_json::Result<Self> {
+        let mut head = vec![b'{'];
+        head.extend_from_slice(&object_body(serde_json::to_vec(&parts.head)?));
+        head.extend_from_slice(b",\"event\":{");
+        head.extend_from_slice(&object_body(serde_json::to_vec(&parts.event)?));
+        head.push(b',');
+        let tail = object_body(serde_json::to_vec(&parts.tail)?);
+        Ok(RowJson { head, tail })
+    }
+
+    /// Appends the item: the same bytes as serializing [`Parts::item`] without override.
+    fn write(
+        &self,
+        out: &mut Vec<u8>,
+        (started_at, ended_at): (&str, &str),
+        occurrence: Option<(i64, &str)>,
+    ) -> serde_json::Result<()> {
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(b"\"startedAt\":");
+        serde_json::to_writer(&mut *out, started_at)?;
+        out.extend_from_slice(b",\"endedAt\":");
+        serde_json::to_writer(&mut *out, ended_at)?;
+        out.push(b',');
+        out.extend_from_slice(&self.tail);
+        if let Some((series, original)) = occurrence {
+            out.extend_from_slice(b",\"recurringEventId\":");
+            serde_json::to_writer(&mut *out, &series)?;
+            out.extend_from_slice(b",\"originalStartedAt\":");
+            serde_json::to_writer(&mut *out, original)?;
+        }
+        out.extend_from_slice(b"}}");
+        Ok(())
+    }
+}
+
+/// `{"a":1,"b":2}` → `"a":1,"b":2` (a struct with fields serializes to a non-empty object).
+fn object_body(mut json: Vec<u8>) -> Vec<u8> {
+    debug_assert!(json.first() == Some(&b'{') && json.last() == Some(&b'}') && json.len() > 2);
+    json.pop();
+    json.remove(0);
+    json
+}
+
+/// The JSON array of the items.
+fn render(
+    rows: &[ListingRow],
+    per_row: &[RowParts],
+    bases: &[Core],
+    items: &[ViewItem<'_>],
+) -> serde_json::Result<Vec<u8>> {
+    let parts: Vec<Parts<'_>> = (0..rows.len())
+        .map(|n| Parts::new(&rows[n], &per_row[n], &bases[n]))
+        .collect();
+    let json = parts
+        .iter()
+        .map(RowJson::new)
+        .collect::<serde_json::Result<Vec<_>>>()?;
+    let size: usize = items
+        .iter()
+        .map(|i| json[i.row].head.len() + json[i.row].tail.len() + 128)
+        .sum();
+    let mut out = Vec::with_capacity(size + 2);
+    out.push(b'[');
+    for (k, i) in items.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        let base = &bases[i.row];
+        if i.fields.is_some() {
+            serde_json::to_writer(&mut out, &parts[i.row].item(base, i))?;
+        } else {
+            let occurrence = i.original.as_deref().map(|o| (base.id, o));
+            json[i.row].write(&mut out, i.times(base), occurrence)?;
+        }
+    }
+    out.push(b']');
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared::db::events::{EventPrefixed, Participation};
+
+    fn row(id: i64, all_day: bool, recurrence: Option<&str>, task: bool) -> ListingRow {
+        let (start, end) = (1_748_766_600_000, 1_748_770_200_000); // 2025-06-01T08:30Z, +1 h
+        ListingRow {
+            p: Participation {
+                id: 100 + id,
+                calendar_member_id: 7,
+                event_id: id,
+                color: "#a0b1c2".into(),
+                response_status: (id % 2 == 0).then(|| "accepted".into()),
+                created_at: start - 5_000,
+                updated_at: start - 4_000,
+            },
+            m_calendar_type: "other".into(),
+            m_calendar_id: 3,
+            e: EventPrefixed {
+                e_id: id,
+                e_calendar_id: 3,
+                e_creator_id: 1,
+                e_name: format!("Event \"{id}\" — ünïcødé </script>\n\t\u{1}"),
+                e_description: (id % 3 != 0).then(|| "a \\ b \"c\" 😀".into()),
+                e_category: "work".into(),
+                e_event_type: if task { "task" } else { "arrangement" }.into(),
+                e_started_at: start,
+                e_ended_at: end,
+                e_start_date: all_day.then(|| "2025-06-01".into()),
+                e_end_date: all_day.then(|| "2025-06-03".into()),
+                e_time_zone: "Europe/Kyiv".into(),
+                e_all_day: all_day,
+                e_recurrence: recurrence.map(|r| serde_json::to_string(&[r]).unwrap()),
+                e_reminders: "[10,60]".into(),
+                e_color: "#123456".into(),
+                e_range_end: None,
+                e_version: 3,
+                e_created_at: start - 9_000,
+                e_updated_at: start - 8_000,
+            },
+            t_is_completed: task.then_some(true),
+            t_priority: task.then(|| "high".into()),
+            t_created_at: task.then_some(start - 7_000),
+            t_updated_at: task.then_some(start - 6_000),
+        }
+    }
+
+    /// The per-row fast path writes exactly what serializing each item whole writes.
+    #[test]
+    fn rendering_matches_the_reference_serialization() {
+        let rows = vec![
+            row(1, false, Some("RRULE:FREQ=DAILY;COUNT=5"), false),
+            row(2, true, Some("RRULE:FREQ=WEEKLY;BYDAY=SU,TU"), true),
+            row(3, false, None, true),
+            row(4, true, None, false),
+        ];
+        let evs: Vec<Event> = rows.iter().map(|r| r.e.event()).collect();
+        let moved = serde_json::json!({"name": "Moved \"one\"", "description": null,
+            "startedAt": "2025-06-02T12:00:00.000Z", "endedAt": "2025-06-02T13:00:00.000Z"});
+        let overrides = HashMap::from([((1, 1_748_766_600_000 + 86_400_000), moved)]);
+        let bounds = Bounds {
+            from: Some(1_748_736_000_000),
+            to: Some(1_751_327_999_000),
+        };
+        let mut items = Vec::new();
+        for (n, e) in evs.iter().enumerate() {
+            view_items(n, e, &bounds, &overrides, 0, &mut items);
+        }
+        // Daily ×5; SU,TU in June and Tuesday 1 July (its Kyiv midnight is 30 June 21:00Z).
+        assert_eq!(items.len(), 5 + 10 + 1 + 1);
+        assert_eq!(items.iter().filter(|i| i.fields.is_some()).count(), 1);
+        let per_row: Vec<RowParts> = rows.iter().map(RowParts::new).collect();
+        let bases: Vec<Core> = evs.iter().map(Core::of).collect();
+        let fast = render(&rows, &per_row, &bases, &items).unwrap();
+
+        let parts: Vec<Parts<'_>> = (0..rows.len())
+            .map(|n| Parts::new(&rows[n], &per_row[n], &bases[n]))
+            .collect();
+        let whole: Vec<ListingItem<'_>> = items
+            .iter()
+            .map(|i| parts[i.row].item(&bases[i.row], i))
+            .collect();
+        let reference = serde_json::to_vec(&whole).unwrap();
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(reference).unwrap()
+        );
+
+        let v: Vec<Value> =
+            serde_json::from_slice(&render(&rows, &per_row, &bases, &items).unwrap()).unwrap();
+        let moved = v
+            .iter()
+            .find(|i| i["event"]["name"] == "Moved \"one\"")
+            .unwrap();
+        assert_eq!(moved["event"]["description"], Value::Null);
+        assert_eq!(moved["event"]["startedAt"], "2025-06-02T12:00:00.000Z");
+        assert_eq!(
+            moved["event"]["originalStartedAt"],
+            "2025-06-02T08:30:00.000Z"
+        );
+        assert_eq!(v[0]["event"]["task"], Value::Null);
+        let task = v.iter().find(|i| i["eventId"] == 3).unwrap();
+        assert_eq!(task["event"]["task"]["priority"], "high");
+        assert!(task["event"].get("recurringEventId").is_none());
     }
 }
