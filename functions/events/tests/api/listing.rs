@@ -49,6 +49,55 @@ shared::db_tests! { spawn =>
             .assert_error(404, json!("Calendar member not found"));
     }
 
+    async fn the_calendar_view_renders_every_kind_like_the_event_itself(app) {
+        let cast = Cast::new(app).await;
+        let c = cast.calendar;
+        let mut done = named(c, "Done \"task\" — ✓", "2025-05-02T09:00:00Z", "2025-05-02T10:00:00Z");
+        done["type"] = json!("task");
+        done["priority"] = json!("high");
+        done["description"] = json!("line\nbreak \\ 😀");
+        let done = create(app, &cast.owner, done).await["id"].as_i64().unwrap();
+        let res = app.send_json(Method::PATCH, &cast.owner, &format!("/api/events/{done}"), json!({"isCompleted": true})).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        let mut open = named(c, "Open", "2025-05-03T09:00:00Z", "2025-05-03T10:00:00Z");
+        open["type"] = json!("task");
+        let open = create(app, &cast.owner, open).await["id"].as_i64().unwrap();
+        let mut day = named(c, "Holiday", "2025-05-04", "2025-05-06");
+        day["allDay"] = json!(true);
+        day["timeZone"] = json!("Australia/Sydney");
+        let day = create(app, &cast.owner, day).await["id"].as_i64().unwrap();
+        let mut series = named(c, "Standup", "2025-05-01T07:00:00Z", "2025-05-01T07:15:00Z");
+        series["recurrence"] = json!(["RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3"]);
+        series["type"] = json!("reminder");
+        let series = create(app, &cast.owner, series).await["id"].as_i64().unwrap();
+
+        let items = app.get(&cast.owner, &format!("/api/calendars/{c}/members/{}/events?startDate=2025-05-01&endDate=2025-05-31", cast.owner.id)).await.json();
+        let items = items.as_array().unwrap();
+        assert_eq!(items.len(), 3 + 3, "three events and three occurrences");
+        for id in [done, open, day] {
+            let item = items.iter().find(|i| i["eventId"] == id).unwrap();
+            let whole = app.get(&cast.owner, &format!("/api/events/{id}")).await.json();
+            let keys: Vec<&String> = item["event"].as_object().unwrap().keys().collect();
+            assert_eq!(keys.len(), 16, "EventCore and task: {keys:?}");
+            for k in keys {
+                assert_eq!(item["event"][k], whole[k], "{k} of event {id}");
+            }
+            let mine = whole["participations"].as_array().unwrap().iter().find(|p| p["id"] == item["id"]).unwrap();
+            for k in ["calendarMemberId", "eventId", "color", "responseStatus", "createdAt", "updatedAt"] {
+                assert_eq!(item[k], mine[k], "participation {k} of event {id}");
+            }
+        }
+        let done_item = items.iter().find(|i| i["eventId"] == done).unwrap();
+        assert_eq!(done_item["event"]["task"]["isCompleted"], true);
+        assert_eq!(done_item["event"]["description"], "line\nbreak \\ 😀");
+        assert_eq!(items.iter().find(|i| i["eventId"] == open).unwrap()["event"]["task"]["isCompleted"], false);
+        let day_item = items.iter().find(|i| i["eventId"] == day).unwrap();
+        assert_eq!((day_item["event"]["allDay"].clone(), day_item["event"]["startedAt"].clone()), (json!(true), json!("2025-05-04")));
+        let starts: Vec<&Value> = items.iter().filter(|i| i["eventId"] == series).map(|i| &i["event"]["startedAt"]).collect();
+        assert_eq!(starts, ["2025-05-01T07:00:00.000Z", "2025-05-08T07:00:00.000Z", "2025-05-15T07:00:00.000Z"]);
+        assert!(items.iter().filter(|i| i["eventId"] == series).all(|i| i["event"]["recurringEventId"] == series && i["event"]["task"].is_null()));
+    }
+
     async fn cursor_and_offset_pages_list_every_event_exactly_once(app) {
         let cast = Cast::new(app).await;
         let mut created = Vec::new();
