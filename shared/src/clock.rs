@@ -43,11 +43,20 @@ impl Clock {
 /// digit: listings format several timestamps per item, and chrono's pattern formatter costs
 /// about ten times as much.
 pub fn format_ms(ms: i64) -> String {
+    let mut out = Vec::with_capacity(24);
+    write_ms(&mut out, ms);
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends [`format_ms`] of an instant to a buffer (ASCII only, nothing to escape in JSON).
+pub fn write_ms(out: &mut Vec<u8>, ms: i64) {
     use chrono::{Datelike, Timelike};
     let t = DateTime::from_timestamp_millis(ms).unwrap_or_default();
     let year = t.year();
     if !(0..=9999).contains(&year) {
-        return t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        let text = t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+        out.extend_from_slice(text.as_bytes());
+        return;
     }
     let mut b = [0u8; 24];
     let mut put = |at: usize, width: usize, mut v: u32| {
@@ -74,7 +83,7 @@ pub fn format_ms(ms: i64) -> String {
     ] {
         b[i] = c;
     }
-    String::from_utf8_lossy(&b).into_owned()
+    out.extend_from_slice(&b);
 }
 
 #[cfg(test)]

@@ -56,35 +56,61 @@ pub fn lines_of(e: &Event) -> Option<Vec<String>> {
 
 /// The `startedAt`, `endedAt` and `originalStartedAt` of an occurrence (dates when all-day).
 pub fn occurrence_times(e: &Event, o: &Occurrence) -> (String, String, String) {
-    if e.all_day {
+    let t = OccurrenceTimes::of(e, o);
+    (t.start.text(), t.end.text(), t.start.text())
+}
+
+/// An occurrence's `startedAt` (also its `originalStartedAt`) and `endedAt`, not yet
+/// formatted: the calendar view writes thousands of them straight into its response.
+pub struct OccurrenceTimes {
+    pub start: Stamp,
+    pub end: Stamp,
+}
+
+/// A time as the contract writes it: an instant, or a date for all-day events.
+pub enum Stamp {
+    Instant(i64),
+    Date(Option<chrono::NaiveDate>),
+}
+
+impl OccurrenceTimes {
+    pub fn of(e: &Event, o: &Occurrence) -> Self {
+        if !e.all_day {
+            return OccurrenceTimes {
+                start: Stamp::Instant(o.start_ms),
+                end: Stamp::Instant(o.end_ms),
+            };
+        }
         let days = match (&e.start_date, &e.end_date) {
             (Some(s), Some(x)) => crate::input::parse_date(x)
                 .zip(crate::input::parse_date(s))
                 .map_or(1, |(x, s)| (x - s).num_days()),
             _ => 1,
         };
-        let end = o
-            .date
-            .map(|d| {
-                (d + chrono::Duration::days(days))
-                    .format("%Y-%m-%d")
-                    .to_string()
-            })
-            .unwrap_or_default();
-        (date_of(o), end, date_of(o))
-    } else {
-        (
-            format_ms(o.start_ms),
-            format_ms(o.end_ms),
-            format_ms(o.start_ms),
-        )
+        OccurrenceTimes {
+            start: Stamp::Date(o.date),
+            end: Stamp::Date(o.date.map(|d| d + chrono::Duration::days(days))),
+        }
     }
 }
 
-fn date_of(o: &Occurrence) -> String {
-    o.date
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default()
+impl Stamp {
+    /// Appends the text (ASCII digits and separators: nothing to escape in JSON).
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Stamp::Instant(ms) => shared::clock::write_ms(out, *ms),
+            Stamp::Date(Some(d)) => {
+                out.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes())
+            }
+            Stamp::Date(None) => {}
+        }
+    }
+
+    pub fn text(&self) -> String {
+        let mut out = Vec::with_capacity(24);
+        self.write(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
 }
 
 impl Core {

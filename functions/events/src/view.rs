@@ -1,5 +1,6 @@
 //! M7: a member's view of a calendar, with recurring series expanded (contract 4.7, 4.8.5).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use axum::extract::State;
@@ -11,12 +12,13 @@ use shared::clock::format_ms;
 use shared::db::calendars;
 use shared::db::events::{self, Event, ListingRow};
 use shared::domain::calendar::role;
+use shared::domain::recurrence::Occurrence;
 use shared::domain::validate::Validator;
 use shared::http::{ApiError, ApiResult, CurrentUser, PathIds, QueryMap, ok};
 
 use crate::listing::{Bounds, OCCURRENCE_CAP, cap_items, date_param, overrides_for};
 use crate::series::{recurrence_of, series};
-use crate::shape::{Core, task_json};
+use crate::shape::{Core, OccurrenceTimes, task_json};
 
 /// GET /api/calendars/{calendarId}/members/{userId}/events (contract: 4.7 M7). Confirmed
 /// members for themselves; calendar owners for anyone.
@@ -74,9 +76,9 @@ pub async fn list_member_events(
         view_items(n, e, &bounds, &overrides, now, &mut items);
     }
     items.sort_by_key(|i| (i.start, evs[i.row].id, rows[i.row].p.id));
-    let truncated = cap_items(&mut items, |i| (i.start, i.original.is_some()));
+    let truncated = cap_items(&mut items, |i| (i.start, i.occurrence.is_some()));
     let built = started.elapsed();
-    let body = render(&rows, &per_row, &bases, &items).map_err(ApiError::internal)?;
+    let body = render(&rows, &evs, &per_row, &bases, &items).map_err(ApiError::internal)?;
     let mut res = (
         [(
             header::CONTENT_TYPE,
@@ -96,10 +98,9 @@ pub async fn list_member_events(
 /// One M7 item before rendering: a row, and for an occurrence its times and override.
 struct ViewItem<'a> {
     row: usize,
+    /// The start the items are sorted by (an override's `startedAt` when it moves one).
     start: i64,
-    /// For occurrences: `startedAt`, `endedAt` (override applied) and `originalStartedAt`.
-    times: Option<(String, String)>,
-    original: Option<String>,
+    occurrence: Option<Occurrence>,
     fields: Option<&'a Map<String, Value>>,
 }
 
@@ -116,8 +117,7 @@ fn view_items<'a>(
             out.push(ViewItem {
                 row: n,
                 start: e.started_at,
-                times: None,
-                original: None,
+                occurrence: None,
                 fields: None,
             });
         }
@@ -132,26 +132,20 @@ fn view_items<'a>(
         return;
     }
     let (list, _) = series(e, &r).expand(from, to, OCCURRENCE_CAP + 1);
+    out.reserve(list.len());
     for o in list {
         let fields = overrides
             .get(&(e.id, o.start_ms))
             .and_then(Value::as_object);
-        let (mut s, mut x, original) = crate::shape::occurrence_times(e, &o);
-        let mut start = o.start_ms;
-        if let Some(f) = fields {
-            if let Some(v) = f.get("startedAt").and_then(Value::as_str) {
-                s = v.to_string();
-                start = crate::input::parse_datetime(v).unwrap_or(start);
-            }
-            if let Some(v) = f.get("endedAt").and_then(Value::as_str) {
-                x = v.to_string();
-            }
-        }
+        let start = fields
+            .and_then(|f| f.get("startedAt"))
+            .and_then(Value::as_str)
+            .and_then(crate::input::parse_datetime)
+            .unwrap_or(o.start_ms);
         out.push(ViewItem {
             row: n,
             start,
-            times: Some((s, x)),
-            original: Some(original),
+            occurrence: Some(o),
             fields,
         });
     }
@@ -185,14 +179,14 @@ struct ItemHead<'a> {
 struct ListingEvent<'a> {
     #[serde(flatten)]
     head: EventHead<'a>,
-    started_at: &'a str,
-    ended_at: &'a str,
+    started_at: Cow<'a, str>,
+    ended_at: Cow<'a, str>,
     #[serde(flatten)]
     tail: EventTail<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     recurring_event_id: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    original_started_at: Option<&'a str>,
+    original_started_at: Option<String>,
 }
 
 /// EventCore up to `category`.
@@ -280,14 +274,26 @@ impl<'a> Parts<'a> {
     }
 
     /// The item for `item`, with its times and override applied.
-    fn item(&'a self, base: &'a Core, item: &'a ViewItem<'a>) -> ListingItem<'a> {
+    fn item(&'a self, e: &Event, base: &'a Core, item: &'a ViewItem<'a>) -> ListingItem<'a> {
         let f = item.fields;
         let text = |k: &str| f.and_then(|f| f.get(k)).and_then(Value::as_str);
         let description = match f.and_then(|f| f.get("description")) {
             Some(d) => d.as_str(),
             None => self.event.description,
         };
-        let (started_at, ended_at) = item.times(base);
+        let (started_at, ended_at, original) = match &item.occurrence {
+            None => (
+                Cow::Borrowed(base.started_at.as_str()),
+                Cow::Borrowed(base.ended_at.as_str()),
+                None,
+            ),
+            Some(o) => {
+                let (s, x, original) = crate::shape::occurrence_times(e, o);
+                let s = text("startedAt").map_or(Cow::Owned(s), Cow::Borrowed);
+                let x = text("endedAt").map_or(Cow::Owned(x), Cow::Borrowed);
+                (s, x, Some(original))
+            }
+        };
         let e = &self.event;
         ListingItem {
             head: self.head,
@@ -301,18 +307,9 @@ impl<'a> Parts<'a> {
                 started_at,
                 ended_at,
                 tail: self.tail,
-                recurring_event_id: item.original.as_ref().map(|_| base.id),
-                original_started_at: item.original.as_deref(),
+                recurring_event_id: original.as_ref().map(|_| base.id),
+                original_started_at: original,
             },
-        }
-    }
-}
-
-impl ViewItem<'_> {
-    fn times<'b>(&'b self, base: &'b Core) -> (&'b str, &'b str) {
-        match &self.times {
-            Some((s, x)) => (s.as_str(), x.as_str()),
-            None => (base.started_at.as_str(), base.ended_at.as_str()),
         }
     }
 }
@@ -325,6 +322,8 @@ impl ViewItem<'_> {
 struct RowJson {
     head: Vec<u8>,
     tail: Vec<u8>,
+    /// `,"recurringEventId":<id>,"originalStartedAt":"`
+    series: Vec<u8>,
 }
 
 impl RowJson {
@@ -335,31 +334,43 @@ impl RowJson {
         head.extend_from_slice(&object_body(serde_json::to_vec(&parts.event)?));
         head.push(b',');
         let tail = object_body(serde_json::to_vec(&parts.tail)?);
-        Ok(RowJson { head, tail })
+        let series = format!(
+            ",\"recurringEventId\":{},\"originalStartedAt\":\"",
+            parts.event.id
+        );
+        Ok(RowJson {
+            head,
+            tail,
+            series: series.into_bytes(),
+        })
     }
 
-    /// Appends the item: the same bytes as serializing [`Parts::item`] without override.
-    fn write(
-        &self,
-        out: &mut Vec<u8>,
-        (started_at, ended_at): (&str, &str),
-        occurrence: Option<(i64, &str)>,
-    ) -> serde_json::Result<()> {
+    /// Appends a plain row's item: the same bytes as serializing [`Parts::item`].
+    fn write_plain(&self, out: &mut Vec<u8>, base: &Core) -> serde_json::Result<()> {
         out.extend_from_slice(&self.head);
         out.extend_from_slice(b"\"startedAt\":");
-        serde_json::to_writer(&mut *out, started_at)?;
+        serde_json::to_writer(&mut *out, &base.started_at)?;
         out.extend_from_slice(b",\"endedAt\":");
-        serde_json::to_writer(&mut *out, ended_at)?;
+        serde_json::to_writer(&mut *out, &base.ended_at)?;
         out.push(b',');
         out.extend_from_slice(&self.tail);
-        if let Some((series, original)) = occurrence {
-            out.extend_from_slice(b",\"recurringEventId\":");
-            serde_json::to_writer(&mut *out, &series)?;
-            out.extend_from_slice(b",\"originalStartedAt\":");
-            serde_json::to_writer(&mut *out, original)?;
-        }
         out.extend_from_slice(b"}}");
         Ok(())
+    }
+
+    /// Appends an occurrence without override: the same bytes as serializing [`Parts::item`].
+    /// Its times are plain ASCII ([`Stamp::write`]), written between quotes as they are.
+    fn write_occurrence(&self, out: &mut Vec<u8>, t: &OccurrenceTimes) {
+        out.extend_from_slice(&self.head);
+        out.extend_from_slice(b"\"startedAt\":\"");
+        t.start.write(out);
+        out.extend_from_slice(b"\",\"endedAt\":\"");
+        t.end.write(out);
+        out.extend_from_slice(b"\",");
+        out.extend_from_slice(&self.tail);
+        out.extend_from_slice(&self.series);
+        t.start.write(out);
+        out.extend_from_slice(b"\"}}");
     }
 }
 
@@ -374,6 +385,7 @@ fn object_body(mut json: Vec<u8>) -> Vec<u8> {
 /// The JSON array of the items.
 fn render(
     rows: &[ListingRow],
+    evs: &[Event],
     per_row: &[RowParts],
     bases: &[Core],
     items: &[ViewItem<'_>],
@@ -395,12 +407,11 @@ fn render(
         if k > 0 {
             out.push(b',');
         }
-        let base = &bases[i.row];
-        if i.fields.is_some() {
-            serde_json::to_writer(&mut out, &parts[i.row].item(base, i))?;
-        } else {
-            let occurrence = i.original.as_deref().map(|o| (base.id, o));
-            json[i.row].write(&mut out, i.times(base), occurrence)?;
+        let (e, base, row) = (&evs[i.row], &bases[i.row], &json[i.row]);
+        match (&i.occurrence, i.fields) {
+            (None, _) => row.write_plain(&mut out, base)?,
+            (Some(o), None) => row.write_occurrence(&mut out, &OccurrenceTimes::of(e, o)),
+            (Some(_), Some(_)) => serde_json::to_writer(&mut out, &parts[i.row].item(e, base, i))?,
         }
     }
     out.push(b']');
@@ -481,14 +492,14 @@ mod tests {
         assert_eq!(items.iter().filter(|i| i.fields.is_some()).count(), 1);
         let per_row: Vec<RowParts> = rows.iter().map(RowParts::new).collect();
         let bases: Vec<Core> = evs.iter().map(Core::of).collect();
-        let fast = render(&rows, &per_row, &bases, &items).unwrap();
+        let fast = render(&rows, &evs, &per_row, &bases, &items).unwrap();
 
         let parts: Vec<Parts<'_>> = (0..rows.len())
             .map(|n| Parts::new(&rows[n], &per_row[n], &bases[n]))
             .collect();
         let whole: Vec<ListingItem<'_>> = items
             .iter()
-            .map(|i| parts[i.row].item(&bases[i.row], i))
+            .map(|i| parts[i.row].item(&evs[i.row], &bases[i.row], i))
             .collect();
         let reference = serde_json::to_vec(&whole).unwrap();
         assert_eq!(
@@ -497,7 +508,8 @@ mod tests {
         );
 
         let v: Vec<Value> =
-            serde_json::from_slice(&render(&rows, &per_row, &bases, &items).unwrap()).unwrap();
+            serde_json::from_slice(&render(&rows, &evs, &per_row, &bases, &items).unwrap())
+                .unwrap();
         let moved = v
             .iter()
             .find(|i| i["event"]["name"] == "Moved \"one\"")
