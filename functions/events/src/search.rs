@@ -12,7 +12,7 @@ use shared::domain::validate::Validator;
 use shared::http::{ApiError, ApiResult, CurrentUser, PathIds, QueryMap, ok};
 
 use crate::listing::{Bounds, OCCURRENCE_CAP, date_param, overrides_for};
-use crate::series::{recurrence_of, series};
+use crate::series::occurrences_in;
 use crate::shape::{Core, OccurrenceView};
 
 /// One rendered item: its sort instant and its EventCore.
@@ -29,20 +29,21 @@ fn items_of(
     now: i64,
     expand: bool,
 ) -> Vec<Item> {
-    match recurrence_of(e).filter(|r| r.is_recurring()) {
-        Some(r) if expand => {
-            let (ws, we) = bounds.window(now);
-            let (from, to) = (
-                ws.max(bounds.from.unwrap_or(i64::MIN)),
-                we.min(bounds.to.unwrap_or(i64::MAX)),
-            );
-            if from > to {
-                return Vec::new();
-            }
-            let (list, _) = series(e, &r).expand(from, to, OCCURRENCE_CAP + 1);
+    let (ws, we) = bounds.window(now);
+    let (from, to) = (
+        ws.max(bounds.from.unwrap_or(i64::MIN)),
+        we.min(bounds.to.unwrap_or(i64::MAX)),
+    );
+    let recurring = if expand {
+        occurrences_in(e, from, to, OCCURRENCE_CAP + 1)
+    } else {
+        None
+    };
+    match recurring {
+        Some(list) => {
             let base = Core::of(e);
-            list.into_iter()
-                .map(|o| {
+            list.iter()
+                .map(|&o| {
                     let fields = overrides.get(&(e.id, o.start_ms)).cloned();
                     let view = OccurrenceView {
                         occurrence: o,

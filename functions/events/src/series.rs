@@ -2,8 +2,11 @@
 
 use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
+use quick_cache::sync::Cache;
+use quick_cache::{Equivalent, Weighter};
 use shared::db::events::Event;
-use shared::domain::recurrence::{Recurrence, Series, resolve_local};
+use shared::domain::recurrence::{Occurrence, Recurrence, Series, resolve_local};
+use std::sync::{Arc, LazyLock};
 
 use crate::input::parse_date;
 
@@ -16,6 +19,108 @@ pub fn tz_of(e: &Event) -> Tz {
 pub fn recurrence_of(e: &Event) -> Option<Recurrence> {
     let lines = crate::shape::lines_of(e)?;
     Recurrence::parse_stored(&lines, e.all_day).ok()
+}
+
+/// The occurrences of a stored event overlapping `[from, to]`, at most `limit` (the earliest);
+/// `None` when the event does not recur.
+///
+/// Expansions are memoized in-process (per warm Lambda, or in the local server). The key is
+/// everything an expansion reads, not the event's id, so a changed or deleted event can never be
+/// answered from a stale entry: its new fields are a new key, and unused entries age out. The
+/// cache is bounded by the number of occurrences it holds.
+pub fn occurrences_in(e: &Event, from: i64, to: i64, limit: usize) -> Listed {
+    let lines = e.recurrence.as_deref()?;
+    let key = KeyRef {
+        recurrence: lines,
+        time_zone: &e.time_zone,
+        all_day: e.all_day,
+        started_at: e.started_at,
+        ended_at: e.ended_at,
+        start_date: e.start_date.as_deref(),
+        end_date: e.end_date.as_deref(),
+        window: (from, to, limit),
+    };
+    if let Some(found) = EXPANSIONS.get(&key) {
+        return found;
+    }
+    let list: Listed = recurrence_of(e)
+        .filter(Recurrence::is_recurring)
+        .map(|r| series(e, &r).expand(from, to, limit).0.into());
+    EXPANSIONS.insert(key.owned(), list.clone());
+    list
+}
+
+/// At most this many occurrences are memoized (about 24 MB).
+const CACHED_OCCURRENCES: u64 = 1 << 20;
+
+/// A memoized expansion: `None` for an event that does not recur.
+type Listed = Option<Arc<[Occurrence]>>;
+
+static EXPANSIONS: LazyLock<Cache<Key, Listed, ByOccurrences>> =
+    LazyLock::new(|| Cache::with_weighter(16_384, CACHED_OCCURRENCES, ByOccurrences));
+
+#[derive(Clone)]
+struct ByOccurrences;
+
+impl Weighter<Key, Listed> for ByOccurrences {
+    fn weight(&self, _: &Key, list: &Listed) -> u64 {
+        // The key and entry themselves weigh about as much as eight occurrences.
+        8 + list.as_ref().map_or(0, |l| l.len() as u64)
+    }
+}
+
+/// The memo key. Field for field the same as [`KeyRef`], so both hash alike.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct Key {
+    recurrence: String,
+    time_zone: String,
+    all_day: bool,
+    started_at: i64,
+    ended_at: i64,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    window: (i64, i64, usize),
+}
+
+/// A borrowed [`Key`], for lookups that allocate nothing.
+#[derive(Hash)]
+struct KeyRef<'a> {
+    recurrence: &'a str,
+    time_zone: &'a str,
+    all_day: bool,
+    started_at: i64,
+    ended_at: i64,
+    start_date: Option<&'a str>,
+    end_date: Option<&'a str>,
+    window: (i64, i64, usize),
+}
+
+impl KeyRef<'_> {
+    fn owned(&self) -> Key {
+        Key {
+            recurrence: self.recurrence.to_owned(),
+            time_zone: self.time_zone.to_owned(),
+            all_day: self.all_day,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            start_date: self.start_date.map(str::to_owned),
+            end_date: self.end_date.map(str::to_owned),
+            window: self.window,
+        }
+    }
+}
+
+impl Equivalent<Key> for KeyRef<'_> {
+    fn equivalent(&self, k: &Key) -> bool {
+        self.recurrence == k.recurrence
+            && self.time_zone == k.time_zone
+            && self.all_day == k.all_day
+            && self.started_at == k.started_at
+            && self.ended_at == k.ended_at
+            && self.start_date == k.start_date.as_deref()
+            && self.end_date == k.end_date.as_deref()
+            && self.window == k.window
+    }
 }
 
 /// The series view of an event.
@@ -57,4 +162,83 @@ pub fn refresh_derived(e: &mut Event) {
         Some(r) if r.is_recurring() => series(e, &r).last_end(),
         _ => Some(e.ended_at),
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn daily(id: i64, rule: &str) -> Event {
+        Event {
+            id,
+            calendar_id: 1,
+            creator_id: 1,
+            name: "Standup".into(),
+            description: None,
+            category: "work".into(),
+            event_type: "arrangement".into(),
+            started_at: 1_748_761_200_000, // 2025-06-01T07:00Z, 10:00 in Kyiv
+            ended_at: 1_748_763_000_000,
+            start_date: None,
+            end_date: None,
+            time_zone: "Europe/Kyiv".into(),
+            all_day: false,
+            recurrence: Some(serde_json::to_string(&[rule]).unwrap()),
+            reminders: "[]".into(),
+            color: "#000000".into(),
+            range_end: None,
+            version: 1,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    #[test]
+    fn expansions_are_memoized_by_what_they_read() {
+        let (from, to) = (1_748_736_000_000, 1_749_340_799_000); // 1–7 June 2025
+        let e = daily(1, "RRULE:FREQ=DAILY");
+        let first = occurrences_in(&e, from, to, 100).unwrap();
+        assert_eq!(first.len(), 7);
+        let again = occurrences_in(&e, from, to, 100).unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "the second lookup is a hit");
+        let other_id = occurrences_in(&daily(2, "RRULE:FREQ=DAILY"), from, to, 100).unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &other_id),
+            "the id is not part of the key"
+        );
+
+        let mut changed = e.clone();
+        changed.recurrence = Some(r#"["RRULE:FREQ=DAILY;INTERVAL=2"]"#.into());
+        assert_eq!(occurrences_in(&changed, from, to, 100).unwrap().len(), 4);
+        changed = e.clone();
+        changed.time_zone = "America/New_York".into();
+        let ny = occurrences_in(&changed, from, to, 100).unwrap();
+        assert_eq!(ny.len(), 7);
+        assert_eq!(
+            ny[0].start_ms, e.started_at,
+            "a floating start keeps its instant on day one"
+        );
+        changed = e.clone();
+        changed.started_at += 3_600_000;
+        changed.ended_at += 3_600_000;
+        assert_eq!(
+            occurrences_in(&changed, from, to, 100).unwrap()[0].start_ms,
+            e.started_at + 3_600_000
+        );
+        assert_eq!(
+            occurrences_in(&e, from, to, 3).unwrap().len(),
+            3,
+            "the limit is part of the key"
+        );
+        assert!(Arc::ptr_eq(
+            &first,
+            &occurrences_in(&e, from, to, 100).unwrap()
+        ));
+
+        let mut single = e.clone();
+        single.recurrence = None;
+        assert!(occurrences_in(&single, from, to, 100).is_none());
+        single.recurrence = Some("[]".into());
+        assert!(occurrences_in(&single, from, to, 100).is_none());
+    }
 }
