@@ -35,6 +35,15 @@ impl Bounds {
         (start, end)
     }
 
+    /// The expansion window clipped to the bounds: where occurrences are listed.
+    pub(crate) fn expansion_range(&self, now: i64) -> (i64, i64) {
+        let (start, end) = self.window(now);
+        (
+            start.max(self.from.unwrap_or(i64::MIN)),
+            end.min(self.to.unwrap_or(i64::MAX)),
+        )
+    }
+
     pub(crate) fn overlaps(&self, start: i64, end: i64) -> bool {
         self.to.is_none_or(|b| start <= b) && self.from.is_none_or(|a| end >= a)
     }

@@ -29,11 +29,7 @@ fn items_of(
     now: i64,
     expand: bool,
 ) -> Vec<Item> {
-    let (ws, we) = bounds.window(now);
-    let (from, to) = (
-        ws.max(bounds.from.unwrap_or(i64::MIN)),
-        we.min(bounds.to.unwrap_or(i64::MAX)),
-    );
+    let (from, to) = bounds.expansion_range(now);
     let recurring = if expand {
         occurrences_in(e, from, to, OCCURRENCE_CAP + 1)
     } else {

@@ -117,11 +117,7 @@ fn view_items<'a>(
     now: i64,
     out: &mut Vec<ViewItem<'a>>,
 ) {
-    let (ws, we) = bounds.window(now);
-    let (from, to) = (
-        ws.max(bounds.from.unwrap_or(i64::MIN)),
-        we.min(bounds.to.unwrap_or(i64::MAX)),
-    );
+    let (from, to) = bounds.expansion_range(now);
     let Some(list) = occurrences_in(e, from, to, OCCURRENCE_CAP + 1) else {
         if bounds.overlaps(e.started_at, e.ended_at) {
             out.push(ViewItem {
