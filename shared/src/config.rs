@@ -80,6 +80,14 @@ pub struct Argon2Params {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// How many hashes run at once (`ARGON2_MAX_CONCURRENT`); the rest wait their turn.
+    pub max_concurrent: usize,
+}
+
+/// The default bound on concurrent hashes: half the cores (at least one), so a login flood
+/// leaves the other half to every other request.
+pub fn default_hash_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
 }
 
 /// Every setting of Chronos.
@@ -249,6 +257,9 @@ impl Config {
             memory_kib: parse_num("ARGON2_MEMORY_KIB", get("ARGON2_MEMORY_KIB"))?.unwrap_or(19_456),
             iterations: parse_num("ARGON2_ITERATIONS", get("ARGON2_ITERATIONS"))?.unwrap_or(2),
             parallelism: parse_num("ARGON2_PARALLELISM", get("ARGON2_PARALLELISM"))?.unwrap_or(1),
+            max_concurrent: parse_num("ARGON2_MAX_CONCURRENT", get("ARGON2_MAX_CONCURRENT"))?
+                .unwrap_or_else(default_hash_concurrency)
+                .max(1),
         };
         if argon2.memory_kib < 19_456 || argon2.iterations < 2 || argon2.parallelism < 1 {
             return Err(ConfigError::Invalid(

@@ -325,13 +325,13 @@ impl TestApp {
     /// A new session for a user.
     pub async fn logged_in(&self, id: i64) -> TestUser {
         let mut tx = self.state.db.begin().await.expect("tx");
-        let t = sessions::create(&mut tx, &self.state, id)
-            .await
-            .expect("session");
         let u = users::find_by_id(tx.conn(), id)
             .await
             .expect("user")
             .expect("user exists");
+        let t = sessions::create(&mut tx, &self.state, id, u.password_version)
+            .await
+            .expect("session");
         tx.commit().await.expect("commit");
         TestUser {
             id,

@@ -147,21 +147,21 @@ async fn login(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
     let key = users::email_key(&email);
     let now = state.clock.now_ms();
 
-    let mut c = state.db.acquire().await?;
-    throttle::check(c.conn(), &key, now).await?;
-    let user = users::find_by_email(c.conn(), &email).await?;
+    let attempt = throttle::begin_attempt(&state.db, &key, now).await?;
+    let user = users::find_by_email(state.db.acquire().await?.conn(), &email).await?;
+    // No connection is held while argon2 runs (the pool would starve under a login flood).
     let hash = user.as_ref().map(|u| u.password_hash.clone());
+    let invalid = || ApiError::unauthorized_msg("Invalid email or password");
     if !state.hasher.verify(password, hash).await? {
-        login_failures::insert(c.conn(), &key, now).await?;
-        return Err(ApiError::unauthorized_msg("Invalid email or password"));
+        return Err(invalid());
     }
-    drop(c);
-    let user = user.ok_or_else(|| ApiError::unauthorized_msg("Invalid email or password"))?;
+    let user = user.ok_or_else(invalid)?;
     if !user.email_verified {
+        throttle::forgive(&state.db, attempt).await?;
         return Err(ApiError::forbidden("Please verify your email."));
     }
     let mut tx = state.db.begin().await?;
-    let tokens = sessions::create(&mut tx, &state, user.id).await?;
+    let tokens = sessions::create(&mut tx, &state, user.id, user.password_version).await?;
     login_failures::clear(tx.conn(), &key).await?;
     tx.commit().await?;
     Ok(created(&json!({

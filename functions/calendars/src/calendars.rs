@@ -113,11 +113,11 @@ pub async fn update_calendar(
     let description = description(&mut v, &body);
     v.finish().map_err(ApiError::validation)?;
 
-    let mut c = state.db.acquire().await?;
-    let mut cal = calendars::find_by_id(c.conn(), ids.get("id"))
+    let mut tx = state.db.begin().await?;
+    let mut cal = calendars::find_for_update(tx.conn(), ids.get("id"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    let member = calendars::find_member(c.conn(), cal.id, user.id()).await?;
+    let member = calendars::find_member(tx.conn(), cal.id, user.id()).await?;
     let owner = cal.creator_id == user.id()
         || member.is_some_and(|m| m.is_confirmed && m.role == role::OWNER);
     if !owner {
@@ -135,9 +135,11 @@ pub async fn update_calendar(
             Opt::Absent => {}
         }
         cal.updated_at = state.clock.now_ms();
-        calendars::update(c.conn(), &cal).await?;
+        calendars::update(tx.conn(), &cal).await?;
     }
-    Ok(ok(&with_creator(c.conn(), &cal).await?))
+    let body = with_creator(tx.conn(), &cal).await?;
+    tx.commit().await?;
+    Ok(ok(&body))
 }
 
 /// DELETE /api/calendars/{id} (contract: 4.6 K5). The creator, not for main or holiday calendars.
@@ -147,7 +149,7 @@ pub async fn delete_calendar(
     ids: PathIds,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
-    let cal = calendars::find_by_id(tx.conn(), ids.get("id"))
+    let cal = calendars::find_for_update(tx.conn(), ids.get("id"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     let k = kind_of(tx.conn(), &cal).await?;

@@ -87,7 +87,7 @@ pub async fn invite_member(
     let (email, new_role) = (email.unwrap_or_default(), new_role.unwrap_or_default());
 
     let mut tx = state.db.begin().await?;
-    let cal = calendars::find_by_id(tx.conn(), ids.get("calendarId"))
+    let cal = calendars::find_for_update(tx.conn(), ids.get("calendarId"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     if cal.creator_id != user.id() {
@@ -194,8 +194,8 @@ pub async fn update_member(
 ) -> ApiResult<Response> {
     let change = parse_member_change(&body)?;
     let target = ids.get("userId");
-    let mut c = state.db.acquire().await?;
-    let cal = calendars::find_by_id(c.conn(), ids.get("calendarId"))
+    let mut tx = state.db.begin().await?;
+    let cal = calendars::find_for_update(tx.conn(), ids.get("calendarId"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     match &change {
@@ -212,7 +212,7 @@ pub async fn update_member(
         }
         _ => {}
     }
-    let mut m: Member = calendars::find_member(c.conn(), cal.id, target)
+    let mut m: Member = calendars::find_member(tx.conn(), cal.id, target)
         .await?
         .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
     match change {
@@ -221,7 +221,8 @@ pub async fn update_member(
         MemberChange::Visible(b) => m.is_visible = b,
     }
     m.updated_at = state.clock.now_ms();
-    calendars::update_member(c.conn(), &m).await?;
+    calendars::update_member(tx.conn(), &m).await?;
+    tx.commit().await?;
     Ok(ok(&MemberJson::from(&m)))
 }
 
@@ -234,7 +235,7 @@ pub async fn remove_member(
 ) -> ApiResult<Response> {
     let target = ids.get("userId");
     let mut tx = state.db.begin().await?;
-    let cal = calendars::find_by_id(tx.conn(), ids.get("calendarId"))
+    let cal = calendars::find_for_update(tx.conn(), ids.get("calendarId"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     if target == user.id() && cal.creator_id == user.id() {
@@ -272,6 +273,11 @@ pub async fn confirm_calendar(
         .calendar_id
         .ok_or_else(|| ApiError::bad_request("Invalid or expired token"))?;
     let mut tx = state.db.begin().await?;
+    // Locked first: two clicks of one link take turns (the second finds the membership
+    // confirmed and answers 201 unchanged), and so do a confirmation and a new event.
+    calendars::find_for_update(tx.conn(), calendar_id)
+        .await?
+        .ok_or_else(|| ApiError::bad_request("Cannot confirm the calendar"))?;
     let mut m = calendars::find_member(tx.conn(), calendar_id, claims.sub)
         .await?
         .ok_or_else(|| ApiError::bad_request("Cannot confirm the calendar"))?;

@@ -18,6 +18,33 @@ pub async fn load(conn: Conn<'_>, id: i64) -> ApiResult<Event> {
         .ok_or_else(|| ApiError::not_found(EVENT_NOT_FOUND))
 }
 
+/// The event, locked for the rest of the transaction (see [`events::find_for_update`]), or 404.
+/// Every write to one event starts with this, so concurrent writes take turns on MySQL as they
+/// do on SQLite, and `If-Match` is compared with the version the write will replace.
+pub async fn lock(conn: Conn<'_>, id: i64) -> ApiResult<Event> {
+    events::find_for_update(conn, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found(EVENT_NOT_FOUND))
+}
+
+/// 412: the event changed since its version was read.
+pub fn modified() -> ApiError {
+    ApiError::new(
+        http::StatusCode::PRECONDITION_FAILED,
+        "The event has been modified",
+    )
+}
+
+/// Writes an edited event; 412 if its version moved since it was read (a guard: the row is
+/// locked by [`lock`], so this does not happen in the handlers' own transactions).
+pub async fn save(conn: Conn<'_>, e: &Event) -> ApiResult<()> {
+    if events::update(conn, e).await? {
+        Ok(())
+    } else {
+        Err(modified())
+    }
+}
+
 /// The event if the caller holds any participation in it (E1, P1), or 404.
 pub async fn load_visible(
     mut conn: Conn<'_>,
@@ -85,12 +112,5 @@ pub fn check_if_match(headers: &HeaderMap, e: &Event) -> ApiResult<()> {
         .flat_map(|v| v.split(','))
         .map(str::trim)
         .any(|t| t == "*" || t == current);
-    if matches {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            http::StatusCode::PRECONDITION_FAILED,
-            "The event has been modified",
-        ))
-    }
+    if matches { Ok(()) } else { Err(modified()) }
 }

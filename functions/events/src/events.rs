@@ -11,7 +11,7 @@ use shared::domain::validate::Opt;
 use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, QueryMap, empty};
 use shared::{AppState, jobs};
 
-use crate::access::{Action, authorize, check_if_match, etag, load, load_visible};
+use crate::access::{Action, authorize, check_if_match, etag, load, load_visible, lock, save};
 use crate::input::{EventInput, When, parse_event, parse_recurrence};
 use crate::participations::{invite, invitee};
 use crate::series::{midnight, refresh_derived, tz_of};
@@ -162,18 +162,20 @@ pub async fn create_event(
     refresh_derived(&mut e);
 
     let mut tx = state.db.begin().await?;
+    let no_access = || ApiError::forbidden("You do not have access to this calendar");
+    // Locked first, so the calendar cannot be deleted (nor a member confirmed) half-way.
+    let cal = calendars::find_for_update(tx.conn(), e.calendar_id)
+        .await?
+        .ok_or_else(no_access)?;
     let m = calendars::find_member(tx.conn(), e.calendar_id, user.id())
         .await?
         .filter(|m| m.is_confirmed)
-        .ok_or_else(|| ApiError::forbidden("You do not have access to this calendar"))?;
+        .ok_or_else(no_access)?;
     if m.role == role::VIEWER {
         return Err(ApiError::forbidden(
             "You need editor or owner role to perform this action",
         ));
     }
-    let cal = calendars::find_by_id(tx.conn(), e.calendar_id)
-        .await?
-        .ok_or_else(|| ApiError::forbidden("You do not have access to this calendar"))?;
     let home_kind = calendars::find_member(tx.conn(), cal.id, cal.creator_id)
         .await?
         .map(|m| m.calendar_type)
@@ -289,7 +291,7 @@ pub async fn update_event(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
-    let found = events::find_by_id(tx.conn(), ids.get("id")).await?;
+    let found = events::find_for_update(tx.conn(), ids.get("id")).await?;
     let all_day_now = match body.get("allDay") {
         Some(Value::Bool(b)) => *b,
         _ => found.as_ref().is_some_and(|e| e.all_day),
@@ -334,7 +336,7 @@ pub async fn update_event(
         }
     }
     e.updated_at = state.clock.now_ms();
-    events::update(tx.conn(), &e).await?;
+    save(tx.conn(), &e).await?;
     update_task(&mut tx, &e, &input, e.updated_at).await?;
     crate::occurrences::discard_stale_overrides(&mut tx, &stored, &e).await?;
     let e = load(tx.conn(), e.id).await?;
@@ -390,7 +392,7 @@ pub async fn delete_event(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
-    let e = load(tx.conn(), ids.get("id")).await?;
+    let e = lock(tx.conn(), ids.get("id")).await?;
     authorize(tx.conn(), &e, user.id(), Action::Delete).await?;
     check_if_match(&headers, &e)?;
     events::delete(tx.conn(), e.id).await?;

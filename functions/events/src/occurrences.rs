@@ -11,7 +11,7 @@ use shared::db::events::{self, Event};
 use shared::domain::validate::Opt;
 use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, empty};
 
-use crate::access::{Action, authorize, check_if_match, load};
+use crate::access::{Action, authorize, check_if_match, load, lock, save};
 use crate::events::{apply_fields, check_order, set_recurrence, set_when, update_task, with_etag};
 use crate::input::{EventInput, When, parse_date, parse_datetime, parse_event};
 use crate::series::{recurrence_of, refresh_derived, series};
@@ -75,7 +75,7 @@ pub async fn update_occurrence(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
-    let found = events::find_by_id(tx.conn(), ids.get("id")).await?;
+    let found = events::find_for_update(tx.conn(), ids.get("id")).await?;
     let all_day = found.as_ref().is_some_and(|e| e.all_day);
     let mut allowed = Map::new();
     for k in ["name", "description", "category", "startedAt", "endedAt"] {
@@ -187,7 +187,7 @@ pub async fn delete_occurrence(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
-    let mut e = load(tx.conn(), ids.get("id")).await?;
+    let mut e = lock(tx.conn(), ids.get("id")).await?;
     authorize(tx.conn(), &e, user.id(), Action::Delete).await?;
     if recurrence_of(&e).is_none_or(|r| !r.is_recurring()) {
         return Err(ApiError::bad_request(NOT_RECURRING));
@@ -205,7 +205,7 @@ pub async fn delete_occurrence(
         e.recurrence = Some(serde_json::to_string(&lines).unwrap_or_default());
         refresh_derived(&mut e);
         e.updated_at = state.clock.now_ms();
-        events::update(tx.conn(), &e).await?;
+        save(tx.conn(), &e).await?;
     }
     events::delete_overrides(tx.conn(), e.id, Some(start)).await?;
     tx.commit().await?;
@@ -280,7 +280,7 @@ pub async fn split(
     old.recurrence = Some(serde_json::to_string(&old_lines).unwrap_or_default());
     refresh_derived(&mut old);
     old.updated_at = now;
-    events::update(tx.conn(), &old).await?;
+    save(tx.conn(), &old).await?;
 
     // The new series starts at `from` and then takes the body.
     let mut new = stored.clone();

@@ -14,7 +14,7 @@ use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, created,
 use shared::mail::templates;
 use shared::{AppState, jobs};
 
-use crate::access::{EVENT_NOT_FOUND, load, load_visible};
+use crate::access::{EVENT_NOT_FOUND, load, load_visible, lock};
 use crate::shape::participation_detail;
 
 const NOT_FOUND: &str = "Event participation not found";
@@ -180,7 +180,7 @@ pub async fn invite_participant(
     let user_id = v.int(&body, "userId").required().positive_id().get();
     v.finish().map_err(ApiError::validation)?;
     let mut tx = state.db.begin().await?;
-    let e = load(tx.conn(), ids.get("eventId")).await?;
+    let e = lock(tx.conn(), ids.get("eventId")).await?;
     if calendar_id != Some(e.calendar_id) {
         return Err(ApiError::bad_request(
             "Event does not belong to this calendar",
@@ -237,6 +237,8 @@ pub async fn update_participation(
     }
     v.finish().map_err(ApiError::validation)?;
     let mut tx = state.db.begin().await?;
+    // Lock first (a missing event falls through to the participation's 404 below).
+    events::find_for_update(tx.conn(), ids.get("eventId")).await?;
     let parts = events::participations_of_event(tx.conn(), ids.get("eventId")).await?;
     let p = parts
         .iter()
@@ -278,6 +280,7 @@ pub async fn remove_participation(
     ids: PathIds,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
+    events::find_for_update(tx.conn(), ids.get("eventId")).await?;
     let parts = events::participations_of_event(tx.conn(), ids.get("eventId")).await?;
     let p = parts
         .iter()
@@ -324,7 +327,16 @@ pub async fn confirm_participation(
         .verify(TokenKind::ConfirmArrangement, &token)
         .map_err(|_| invalid())?;
     let pid = claims.event_participation_id.ok_or_else(invalid)?;
+    // The event is locked before the participation is read (the order every event write
+    // takes); its id comes from a read outside the transaction, which only names the lock.
+    let event_id = {
+        let mut c = state.db.acquire().await?;
+        events::find_participation(c.conn(), pid).await?.map(|p| p.p.event_id)
+    };
     let mut tx = state.db.begin().await?;
+    if let Some(id) = event_id {
+        events::find_for_update(tx.conn(), id).await?;
+    }
     let p = events::find_participation(tx.conn(), pid)
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;

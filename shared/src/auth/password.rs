@@ -1,4 +1,5 @@
-//! Argon2id password hashing, run off the async runtime (`spawn_blocking`).
+//! Argon2id password hashing, run off the async runtime (`spawn_blocking`), a bounded number at
+//! a time.
 
 use std::sync::{Arc, OnceLock};
 
@@ -16,6 +17,9 @@ pub struct Hasher {
     /// for an unknown address costs the same time as one for a known address. Computed on first
     /// use, so start-up (and a Lambda cold start) does not pay for it.
     dummy: Arc<OnceLock<String>>,
+    /// Hashes in flight. Each costs a core for tens of milliseconds and 19 MiB; without a bound a
+    /// login flood would fill the blocking pool and starve every other request of CPU.
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 impl Hasher {
@@ -26,6 +30,7 @@ impl Hasher {
         Ok(Hasher {
             params,
             dummy: Arc::new(OnceLock::new()),
+            permits: Arc::new(tokio::sync::Semaphore::new(p.max_concurrent.max(1))),
         })
     }
 
@@ -52,6 +57,7 @@ impl Hasher {
 
     /// Hashes a password (PHC string).
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+        let _turn = self.permits.acquire().await.context("hasher closed")?;
         let me = self.clone();
         tokio::task::spawn_blocking(move || me.hash_blocking(&password))
             .await
@@ -60,6 +66,7 @@ impl Hasher {
 
     /// Verifies a password against a stored hash; `None` verifies against the dummy and fails.
     pub async fn verify(&self, password: String, hash: Option<String>) -> anyhow::Result<bool> {
+        let _turn = self.permits.acquire().await.context("hasher closed")?;
         let me = self.clone();
         tokio::task::spawn_blocking(move || {
             let known = hash.is_some();
@@ -90,6 +97,7 @@ mod tests {
             memory_kib: 19_456,
             iterations: 2,
             parallelism: 1,
+            max_concurrent: 1,
         })
         .unwrap();
         let hash = h.hash("S3cret!pw".into()).await.unwrap();

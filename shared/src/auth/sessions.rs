@@ -6,7 +6,7 @@ use rand::RngCore;
 
 use super::tokens::{Claims, TokenKind};
 use crate::db::{Tx, sessions};
-use crate::http::{ApiError, ApiResult};
+use crate::http::{ApiError, ApiResult, ResultExt};
 use crate::state::AppState;
 
 /// A nonce older than this is rotated on refresh.
@@ -50,10 +50,18 @@ fn refresh_token(state: &AppState, n: &sessions::Nonce) -> ApiResult<String> {
     })?)
 }
 
-/// Creates a session with its first nonce, inside the caller's transaction.
-pub async fn create(tx: &mut Tx, state: &AppState, user_id: i64) -> ApiResult<SessionTokens> {
+/// Creates a session with its first nonce, inside the caller's transaction, for a user whose
+/// password is still at `password_version`; 401 `Invalid email or password` otherwise (A3).
+pub async fn create(
+    tx: &mut Tx,
+    state: &AppState,
+    user_id: i64,
+    password_version: i64,
+) -> ApiResult<SessionTokens> {
     let now = state.clock.now_ms();
-    let sid = sessions::insert_session(tx.conn(), user_id, now).await?;
+    let sid = sessions::insert_session(tx.conn(), user_id, password_version, now)
+        .await?
+        .ok_or_else(|| ApiError::unauthorized_msg("Invalid email or password"))?;
     let nonce = new_nonce();
     let id = sessions::insert_nonce(tx.conn(), sid, user_id, &nonce, now).await?;
     let n = sessions::Nonce {
@@ -131,8 +139,11 @@ pub async fn refresh(state: &AppState, token: &str) -> ApiResult<Refreshed> {
             // a concurrent one (the UPDATE found N already replaced) takes the grace path.
             if sessions::mark_replaced(tx.conn(), n.id, now).await? {
                 let nonce = new_nonce();
-                let id =
-                    sessions::insert_nonce(tx.conn(), n.session_id, n.user_id, &nonce, now).await?;
+                // The session row is locked by the nonce's foreign key only once we insert, so a
+                // logout or revocation may have deleted it meanwhile: the token is then invalid.
+                let id = sessions::insert_nonce(tx.conn(), n.session_id, n.user_id, &nonce, now)
+                    .await
+                    .on_foreign_key_violation(|| ApiError::bad_request(INVALID))?;
                 let s = sessions::Nonce {
                     id,
                     nonce,

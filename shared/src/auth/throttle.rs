@@ -2,7 +2,7 @@
 //! until the oldest of them is 15 minutes old. Counters live in the database, so every instance
 //! shares them.
 
-use crate::db::{Conn, login_failures};
+use crate::db::{Conn, Db, login_failures};
 use crate::http::{ApiError, ApiResult};
 
 /// The window.
@@ -22,5 +22,36 @@ pub async fn check(conn: Conn<'_>, key: &str, now: i64) -> ApiResult<()> {
             secs,
         ));
     }
+    Ok(())
+}
+
+/// A login attempt recorded before its password was checked.
+#[derive(Debug)]
+pub struct Attempt {
+    id: i64,
+}
+
+/// Counts and records an attempt of `key` atomically, before any credential check: 429 when
+/// the key is locked (that attempt is not recorded), otherwise the attempt is stored as a
+/// failure until [`forgive`] or a successful login clears it. Parallel attempts of one key
+/// take turns on the key's lock row, so at most [`MAX_FAILURES`] passwords are ever checked
+/// per window, however many arrive at once. The connection is released before returning: the
+/// caller hashes without holding one.
+pub async fn begin_attempt(db: &Db, key: &str, now: i64) -> ApiResult<Attempt> {
+    login_failures::ensure_key(db.acquire().await?.conn(), key, now).await?;
+    let mut tx = db.begin().await?;
+    if !login_failures::lock_key(tx.conn(), key, now).await? {
+        // Only a cleanup between the two statements removes the row: no lock, so refuse.
+        return Err(ApiError::internal(anyhow::anyhow!("login throttle key vanished")));
+    }
+    check(tx.conn(), key, now).await?;
+    let id = login_failures::insert(tx.conn(), key, now).await?;
+    tx.commit().await?;
+    Ok(Attempt { id })
+}
+
+/// Un-records an attempt that was not a failure (an unverified e-mail's 403).
+pub async fn forgive(db: &Db, attempt: Attempt) -> ApiResult<()> {
+    login_failures::delete(db.acquire().await?.conn(), attempt.id).await?;
     Ok(())
 }

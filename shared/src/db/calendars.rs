@@ -146,6 +146,21 @@ pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Calendar
     })
 }
 
+/// Finds a calendar and locks its row until the transaction ends (`FOR UPDATE` on MySQL). Every
+/// write to a calendar, its memberships, or its set of events starts with this, so those writes
+/// take turns on MySQL as on SQLite (an event created while its calendar is deleted, a member
+/// confirmed while an event is created) and later reads in the transaction are current.
+pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Calendar>> {
+    crate::with_conn_locking!(
+        conn,
+        "SELECT id, creator_id, name, description, created_at, updated_at FROM calendars WHERE id = ?",
+        |c, sql| sqlx::query_as::<_, Calendar>(sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await
+    )
+}
+
 /// The membership of `user_id` in `calendar_id`, pending or confirmed.
 pub async fn find_member(
     conn: Conn<'_>,

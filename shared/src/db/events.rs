@@ -140,6 +140,20 @@ pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Event>> 
     .await)
 }
 
+/// Finds an event and locks its row until the transaction ends (`FOR UPDATE` on MySQL), so the
+/// writes of one event take turns. It must be the transaction's first read: on MySQL every later
+/// plain read then sees what the previous writer committed.
+pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Event>> {
+    crate::with_conn_locking!(
+        conn,
+        concat!("SELECT ", event_cols!(""), " FROM events WHERE id = ?"),
+        |c, sql| sqlx::query_as::<_, Event>(sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await
+    )
+}
+
 /// Inserts an event; returns its id.
 pub async fn insert(conn: Conn<'_>, e: &Event) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO events (calendar_id, creator_id, name, description, category, \
@@ -170,11 +184,13 @@ pub async fn insert(conn: Conn<'_>, e: &Event) -> sqlx::Result<i64> {
         .map(|r| r.insert_id()))
 }
 
-/// Writes every mutable column of an event and bumps its version.
-pub async fn update(conn: Conn<'_>, e: &Event) -> sqlx::Result<()> {
+/// Writes every mutable column of an event and bumps its version, only if the stored version
+/// is still `e.version` (the one the caller read); returns whether it did.
+pub async fn update(conn: Conn<'_>, e: &Event) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE events SET name = ?, description = ?, category = ?, started_at = ?, \
         ended_at = ?, start_date = ?, end_date = ?, time_zone = ?, all_day = ?, recurrence = ?, \
-        reminders = ?, range_end = ?, version = version + 1, updated_at = ? WHERE id = ?";
+        reminders = ?, range_end = ?, version = version + 1, updated_at = ? \
+        WHERE id = ? AND version = ?";
     with_conn!(conn, |c| sqlx::query(SQL)
         .bind(&e.name)
         .bind(&e.description)
@@ -190,9 +206,10 @@ pub async fn update(conn: Conn<'_>, e: &Event) -> sqlx::Result<()> {
         .bind(e.range_end)
         .bind(e.updated_at)
         .bind(e.id)
+        .bind(e.version)
         .execute(c)
         .await
-        .map(|_| ()))
+        .map(|r| r.rows_affected() == 1))
 }
 
 /// Increments an event's version (a change to its task, overrides or participations).

@@ -24,15 +24,71 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{MySql, MySqlConnection, MySqlPool, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
 /// Runs one expression on whichever backend a [`Conn`] holds. Inside, the identifier is bound to
-/// `&mut MySqlConnection` or `&mut SqliteConnection`; the expression is type-checked for both.
+/// `&mut MySqlConnection` or `&mut SqliteConnection`; the expression is type-checked for both and
+/// must be a `sqlx::Result`. On MySQL it is bounded by [`STATEMENT_TIMEOUT`] (see [`timed`]).
 #[macro_export]
 macro_rules! with_conn {
     ($conn:expr, |$c:ident| $body:expr) => {
         match $conn {
-            $crate::db::Conn::MySql($c) => $body,
+            $crate::db::Conn::MySql($c) => $crate::db::timed(async { $body }).await,
             $crate::db::Conn::Sqlite($c) => $body,
         }
     };
+}
+
+/// Like [`with_conn!`] for a `SELECT` that must lock what it reads until the transaction ends:
+/// the identifier `$sql` is bound to the statement, with ` FOR UPDATE` appended on MySQL.
+///
+/// Why: a MySQL transaction's plain reads see the snapshot taken at its first read
+/// (REPEATABLE READ), so a read-modify-write could act on a row another transaction has changed
+/// since. A locking read waits for that transaction and reads the latest committed row, and
+/// makes later writers of the row wait for this transaction. SQLite needs no suffix (and has
+/// none): every write transaction is `BEGIN IMMEDIATE` and holds the database's write lock.
+#[macro_export]
+macro_rules! with_conn_locking {
+    ($conn:expr, $select:expr, |$c:ident, $sql:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::MySql($c) => {
+                let $sql: &'static str = concat!($select, " FOR UPDATE");
+                $crate::db::timed(async { $body }).await
+            }
+            $crate::db::Conn::Sqlite($c) => {
+                let $sql: &'static str = $select;
+                $body
+            }
+        }
+    };
+}
+
+/// How long a request waits for a pooled connection (including opening one and the pool's
+/// liveness check) before it gives up with the contract's 500. A dead or frozen database is
+/// answered within this bound instead of sqlx's default 30 s (or our former 10 s).
+pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// The client-side bound on one MySQL statement. The server is told to give up a little earlier
+/// (`max_statement_time` on MariaDB, `max_execution_time` on MySQL, and the InnoDB lock wait), so
+/// a slow statement normally ends with the server's own error and a clean connection; this
+/// bound is what still holds when the server or the network is frozen.
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_millis(2000);
+
+/// The server-side limit, in milliseconds, set on every MySQL session.
+const SERVER_STATEMENT_TIMEOUT_MS: u64 = 1800;
+
+/// Bounds one statement's future by [`STATEMENT_TIMEOUT`]; an expiry is an I/O `TimedOut` error
+/// (a 500 to the client). The connection is then left mid-statement; the pool tests it with a
+/// ping when it is returned and closes it if it does not answer.
+pub async fn timed<T>(fut: impl Future<Output = sqlx::Result<T>>) -> sqlx::Result<T> {
+    bounded(STATEMENT_TIMEOUT, fut).await
+}
+
+async fn bounded<T>(limit: Duration, fut: impl Future<Output = sqlx::Result<T>>) -> sqlx::Result<T> {
+    match tokio::time::timeout(limit, fut).await {
+        Ok(r) => r,
+        Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::TimedOut,
+            format!("the database did not answer within {} ms", limit.as_millis()),
+        ))),
+    }
 }
 
 /// The database: a pool for one of the two supported backends.
@@ -79,10 +135,10 @@ impl Tx {
         }
     }
 
-    /// Commits every write of the transaction.
+    /// Commits every write of the transaction (bounded by [`STATEMENT_TIMEOUT`] on MySQL).
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
-            Tx::MySql(t) => t.commit().await,
+            Tx::MySql(t) => timed(t.commit()).await,
             Tx::Sqlite(t) => t.commit().await,
         }
     }
@@ -119,7 +175,8 @@ impl Db {
                     .charset("utf8mb4");
                 let pool = MySqlPoolOptions::new()
                     .max_connections(max_connections)
-                    .acquire_timeout(Duration::from_secs(10));
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .after_connect(|c, _| Box::pin(async move { limit_statements(c).await }));
                 let pool = if lazy {
                     pool.connect_lazy_with(opts)
                 } else {
@@ -165,13 +222,25 @@ impl Db {
     /// Applies the migrations of `migrations/mysql` or `migrations/sqlite` (embedded at build time).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         match self {
-            Db::MySql(p) => sqlx::migrate!("../migrations/mysql").run(p).await,
+            Db::MySql(p) => {
+                // On a connection of its own, without the pool's statement limits: a migration's
+                // ALTER TABLE may rightly run for minutes on a large table.
+                use sqlx::Connection;
+                let mut c = MySqlConnection::connect_with(&p.connect_options())
+                    .await
+                    .context("connecting to MySQL for the migrations")?;
+                sqlx::migrate!("../migrations/mysql")
+                    .run(&mut c)
+                    .await
+                    .context("running database migrations")?;
+                return c.close().await.context("closing the migration connection");
+            }
             Db::Sqlite(p) => sqlx::migrate!("../migrations/sqlite").run(p).await,
         }
         .context("running database migrations")
     }
 
-    /// Checks out a connection for reads.
+    /// Checks out a connection for reads (within [`ACQUIRE_TIMEOUT`]).
     pub async fn acquire(&self) -> Result<PoolConn, sqlx::Error> {
         Ok(match self {
             Db::MySql(p) => PoolConn::MySql(p.acquire().await?),
@@ -180,18 +249,19 @@ impl Db {
     }
 
     /// Starts a transaction. On SQLite it is `BEGIN IMMEDIATE`: it takes the write lock up
-    /// front, so a read-then-write transaction cannot fail to upgrade under concurrency.
+    /// front, so a read-then-write transaction cannot fail to upgrade under concurrency. On MySQL
+    /// the `BEGIN` is bounded like any statement.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::MySql(p) => Tx::MySql(p.begin().await?),
+            Db::MySql(p) => Tx::MySql(bounded(ACQUIRE_TIMEOUT + STATEMENT_TIMEOUT, p.begin()).await?),
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
         })
     }
 
-    /// Answers whether the database responds (C2 /health).
+    /// Answers whether the database responds (C2 /health), within about two seconds.
     pub async fn ping(&self) -> bool {
         let res = match self {
-            Db::MySql(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Db::MySql(p) => timed(sqlx::query("SELECT 1").execute(p)).await.map(|_| ()),
             Db::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
         };
         res.is_ok()
@@ -204,6 +274,25 @@ impl Db {
             Db::Sqlite(p) => p.close().await,
         }
     }
+}
+
+/// Tells a new MySQL session to end statements (and InnoDB lock waits) that run longer than
+/// [`SERVER_STATEMENT_TIMEOUT_MS`]. MariaDB calls the variable `max_statement_time` (seconds,
+/// every statement); MySQL 8 calls it `max_execution_time` (milliseconds, SELECTs only).
+async fn limit_statements(c: &mut MySqlConnection) -> sqlx::Result<()> {
+    use sqlx::Executor;
+    let version: String = sqlx::query_scalar("SELECT VERSION()").fetch_one(&mut *c).await?;
+    let ms = SERVER_STATEMENT_TIMEOUT_MS;
+    let limit = if version.contains("MariaDB") {
+        format!("SET SESSION max_statement_time = {}", ms as f64 / 1000.0)
+    } else {
+        format!("SET SESSION max_execution_time = {ms}")
+    };
+    c.execute(limit.as_str()).await?;
+    let wait = ms.div_ceil(1000);
+    c.execute(format!("SET SESSION innodb_lock_wait_timeout = {wait}").as_str())
+        .await?;
+    Ok(())
 }
 
 /// The id of the row an INSERT created, on either backend.

@@ -25,16 +25,25 @@ macro_rules! nonce_select {
     };
 }
 
-/// Creates a session for a user; returns its id (`sid`).
-pub async fn insert_session(conn: Conn<'_>, user_id: i64, now: i64) -> sqlx::Result<i64> {
+/// Creates a session for a user whose password version is still `password_version` (the one
+/// the login verified); returns its id (`sid`), or `None` when the user is gone or changed the
+/// password meanwhile (a reset or U5 that committed during the hash check must win).
+pub async fn insert_session(
+    conn: Conn<'_>,
+    user_id: i64,
+    password_version: i64,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     with_conn!(conn, |c| sqlx::query(
-        "INSERT INTO sessions (user_id, created_at) VALUES (?, ?)"
+        "INSERT INTO sessions (user_id, created_at) \
+         SELECT id, ? FROM users WHERE id = ? AND password_version = ?"
     )
-    .bind(user_id)
     .bind(now)
+    .bind(user_id)
+    .bind(password_version)
     .execute(c)
     .await
-    .map(|r| r.insert_id()))
+    .map(|r| (r.rows_affected() == 1).then(|| r.insert_id())))
 }
 
 /// Adds a current nonce to a session.
@@ -57,15 +66,20 @@ pub async fn insert_nonce(
     .map(|r| r.insert_id()))
 }
 
-/// Finds the nonce `nonce` of user `user_id`.
+/// Finds the nonce `nonce` of user `user_id` and locks it until the transaction ends (`FOR
+/// UPDATE` on MySQL). Refreshes of one token therefore take turns: the second sees the first's
+/// rotation (N replaced, its successor S committed) instead of a snapshot in which N is still
+/// current, and hands out S too (contract 3.4 step 4).
 pub async fn find_nonce(conn: Conn<'_>, user_id: i64, nonce: &str) -> sqlx::Result<Option<Nonce>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
-        "WHERE nonce = ? AND user_id = ?"
-    ))
-    .bind(nonce)
-    .bind(user_id)
-    .fetch_optional(c)
-    .await)
+    crate::with_conn_locking!(
+        conn,
+        nonce_select!("WHERE nonce = ? AND user_id = ?"),
+        |c, sql| sqlx::query_as::<_, Nonce>(sql)
+            .bind(nonce)
+            .bind(user_id)
+            .fetch_optional(c)
+            .await
+    )
 }
 
 /// The current (not replaced) nonce of a session.

@@ -154,3 +154,37 @@ impl IntoResponse for ApiError {
         }
     }
 }
+
+/// Turns the constraint violations a concurrent request can cause into the contract's answer,
+/// where the query runs: `.on_unique_violation(|| ApiError::conflict("…"))?`. It matches on
+/// sqlx's `ErrorKind`, never on constraint names (MySQL and SQLite do not report the same ones).
+pub trait ResultExt<T> {
+    /// A UNIQUE constraint rejected the write: answer `f()` instead of a 500.
+    fn on_unique_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T>;
+    /// A FOREIGN KEY constraint rejected the write (its parent row is gone): answer `f()`.
+    fn on_foreign_key_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T>;
+}
+
+fn violation_kind(e: &ApiError) -> Option<sqlx::error::ErrorKind> {
+    let ApiError::Internal(e) = e else {
+        return None;
+    };
+    e.downcast_ref::<sqlx::Error>()
+        .and_then(sqlx::Error::as_database_error)
+        .map(|d| d.kind())
+}
+
+impl<T, E: Into<ApiError>> ResultExt<T> for Result<T, E> {
+    fn on_unique_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T> {
+        self.map_err(Into::into).map_err(|e| match violation_kind(&e) {
+            Some(sqlx::error::ErrorKind::UniqueViolation) => f(),
+            _ => e,
+        })
+    }
+    fn on_foreign_key_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T> {
+        self.map_err(Into::into).map_err(|e| match violation_kind(&e) {
+            Some(sqlx::error::ErrorKind::ForeignKeyViolation) => f(),
+            _ => e,
+        })
+    }
+}

@@ -6,7 +6,7 @@ pub mod error;
 pub mod extract;
 
 pub use edge::app;
-pub use error::{ApiError, ApiResult};
+pub use error::{ApiError, ApiResult, ResultExt};
 pub use extract::{CurrentUser, JsonBody, PathIds, QueryMap};
 
 use axum::http::StatusCode;
