@@ -57,6 +57,23 @@ macro_rules! db_tests {
     };
 }
 
+/// Runs the requests at once (all are polled together from the first poll, so each reaches the
+/// database before any has finished) and returns their responses in order.
+pub async fn concurrently<F: std::future::Future>(
+    requests: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
+    futures_util::future::join_all(requests).await
+}
+
+/// How many responses had each status, for asserting exact outcome counts.
+pub fn status_counts(responses: &[TestResponse]) -> BTreeMap<u16, usize> {
+    let mut counts = BTreeMap::new();
+    for r in responses {
+        *counts.entry(r.status.as_u16()).or_insert(0) += 1;
+    }
+    counts
+}
+
 /// The password every `signed_up` user has.
 pub const PASSWORD: &str = "Str0ng!pass";
 
@@ -213,6 +230,15 @@ impl TestApp {
             req = req.bearer(&u.access);
         }
         req.send().await
+    }
+
+    /// Opens every connection of the pool (4) and returns them idle, so that parallel requests
+    /// reach the database together instead of queueing behind connection set-up.
+    pub async fn warm_pool(&self) {
+        let conns = concurrently((0..4).map(|_| self.state.db.acquire())).await;
+        for c in conns {
+            c.expect("connection");
+        }
     }
 
     /// Delivers every due e-mail, as the worker would.
@@ -412,6 +438,19 @@ impl TestRequest<'_> {
     }
     /// Sends the request through the app.
     pub async fn send(self) -> TestResponse {
+        let router = self.app.router.clone();
+        respond(router, self.into_request()).await
+    }
+
+    /// Sends the request on a task of its own, so that requests started together run in
+    /// parallel on the runtime's threads (for concurrency tests), not just interleaved.
+    pub fn spawn(self) -> impl std::future::Future<Output = TestResponse> + use<> {
+        let router = self.app.router.clone();
+        let task = tokio::spawn(respond(router, self.into_request()));
+        async move { task.await.expect("request task") }
+    }
+
+    fn into_request(self) -> Request<Body> {
         let mut req = Request::builder().method(self.method).uri(&self.path);
         if self.csrf {
             req = req
@@ -422,27 +461,26 @@ impl TestRequest<'_> {
         for (k, v) in &self.headers {
             req.headers_mut().append(k, v.clone());
         }
-        let res = self
-            .app
-            .router
-            .clone()
-            .oneshot(req)
-            .await
-            .expect("infallible");
-        let status = res.status();
-        let headers = res.headers().clone();
-        let body = res
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
-        TestResponse {
-            status,
-            headers,
-            body,
-        }
+        req
+    }
+}
+
+/// Runs one request through a router and reads the whole response.
+async fn respond(router: Router, req: Request<Body>) -> TestResponse {
+    let res = router.oneshot(req).await.expect("infallible");
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes()
+        .to_vec();
+    TestResponse {
+        status,
+        headers,
+        body,
     }
 }
 

@@ -331,7 +331,9 @@ pub async fn confirm_participation(
     // takes); its id comes from a read outside the transaction, which only names the lock.
     let event_id = {
         let mut c = state.db.acquire().await?;
-        events::find_participation(c.conn(), pid).await?.map(|p| p.p.event_id)
+        events::find_participation(c.conn(), pid)
+            .await?
+            .map(|p| p.p.event_id)
     };
     let mut tx = state.db.begin().await?;
     if let Some(id) = event_id {

@@ -42,7 +42,9 @@ pub async fn begin_attempt(db: &Db, key: &str, now: i64) -> ApiResult<Attempt> {
     let mut tx = db.begin().await?;
     if !login_failures::lock_key(tx.conn(), key, now).await? {
         // Only a cleanup between the two statements removes the row: no lock, so refuse.
-        return Err(ApiError::internal(anyhow::anyhow!("login throttle key vanished")));
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "login throttle key vanished"
+        )));
     }
     check(tx.conn(), key, now).await?;
     let id = login_failures::insert(tx.conn(), key, now).await?;

@@ -31,11 +31,13 @@ pub async fn insert(conn: Conn<'_>, key: &str, now: i64) -> sqlx::Result<i64> {
 
 /// Forgets one recorded attempt (it turned out not to be a failure).
 pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query("DELETE FROM login_failures WHERE id = ?")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    with_conn!(conn, |c| sqlx::query(
+        "DELETE FROM login_failures WHERE id = ?"
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|_| ()))
 }
 
 /// Makes sure `key` has its lock row (run outside a transaction: a concurrent twin is a unique

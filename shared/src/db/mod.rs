@@ -81,12 +81,18 @@ pub async fn timed<T>(fut: impl Future<Output = sqlx::Result<T>>) -> sqlx::Resul
     bounded(STATEMENT_TIMEOUT, fut).await
 }
 
-async fn bounded<T>(limit: Duration, fut: impl Future<Output = sqlx::Result<T>>) -> sqlx::Result<T> {
+async fn bounded<T>(
+    limit: Duration,
+    fut: impl Future<Output = sqlx::Result<T>>,
+) -> sqlx::Result<T> {
     match tokio::time::timeout(limit, fut).await {
         Ok(r) => r,
         Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
-            format!("the database did not answer within {} ms", limit.as_millis()),
+            format!(
+                "the database did not answer within {} ms",
+                limit.as_millis()
+            ),
         ))),
     }
 }
@@ -253,7 +259,9 @@ impl Db {
     /// the `BEGIN` is bounded like any statement.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match self {
-            Db::MySql(p) => Tx::MySql(bounded(ACQUIRE_TIMEOUT + STATEMENT_TIMEOUT, p.begin()).await?),
+            Db::MySql(p) => {
+                Tx::MySql(bounded(ACQUIRE_TIMEOUT + STATEMENT_TIMEOUT, p.begin()).await?)
+            }
             Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
         })
     }
@@ -281,7 +289,9 @@ impl Db {
 /// every statement); MySQL 8 calls it `max_execution_time` (milliseconds, SELECTs only).
 async fn limit_statements(c: &mut MySqlConnection) -> sqlx::Result<()> {
     use sqlx::Executor;
-    let version: String = sqlx::query_scalar("SELECT VERSION()").fetch_one(&mut *c).await?;
+    let version: String = sqlx::query_scalar("SELECT VERSION()")
+        .fetch_one(&mut *c)
+        .await?;
     let ms = SERVER_STATEMENT_TIMEOUT_MS;
     let limit = if version.contains("MariaDB") {
         format!("SET SESSION max_statement_time = {}", ms as f64 / 1000.0)

@@ -176,15 +176,17 @@ fn violation_kind(e: &ApiError) -> Option<sqlx::error::ErrorKind> {
 
 impl<T, E: Into<ApiError>> ResultExt<T> for Result<T, E> {
     fn on_unique_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T> {
-        self.map_err(Into::into).map_err(|e| match violation_kind(&e) {
-            Some(sqlx::error::ErrorKind::UniqueViolation) => f(),
-            _ => e,
-        })
+        self.map_err(Into::into)
+            .map_err(|e| match violation_kind(&e) {
+                Some(sqlx::error::ErrorKind::UniqueViolation) => f(),
+                _ => e,
+            })
     }
     fn on_foreign_key_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T> {
-        self.map_err(Into::into).map_err(|e| match violation_kind(&e) {
-            Some(sqlx::error::ErrorKind::ForeignKeyViolation) => f(),
-            _ => e,
-        })
+        self.map_err(Into::into)
+            .map_err(|e| match violation_kind(&e) {
+                Some(sqlx::error::ErrorKind::ForeignKeyViolation) => f(),
+                _ => e,
+            })
     }
 }

@@ -1,5 +1,6 @@
 //! Integration tests of the auth function (one test binary; modules by topic).
 
+mod concurrency;
 mod edge;
 mod email;
 mod helpers;

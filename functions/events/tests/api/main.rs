@@ -1,6 +1,7 @@
 //! Integration tests of the events function (one test binary; modules by topic).
 
 mod authz;
+mod concurrency;
 mod create;
 mod helpers;
 mod lambda;
