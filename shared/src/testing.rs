@@ -593,3 +593,99 @@ impl SmtpSink {
         self.received.lock().expect("sink lock").clone()
     }
 }
+
+/// What a [`TcpProxy`] does with the bytes between the app and its database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyMode {
+    /// Forwards both ways.
+    Open,
+    /// Keeps every connection open but forwards nothing: a frozen server or network.
+    Frozen,
+    /// Closes every connection and refuses new ones: a dead server.
+    Dead,
+}
+
+/// A TCP proxy on 127.0.0.1 in front of a real server, for tests of database outages: the app
+/// connects to [`TcpProxy::port`] and the test freezes or kills the link.
+pub struct TcpProxy {
+    port: u16,
+    mode: tokio::sync::watch::Sender<ProxyMode>,
+}
+
+impl TcpProxy {
+    /// Starts forwarding 127.0.0.1:<port> to `target`.
+    pub async fn start(target: std::net::SocketAddr) -> TcpProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let (mode, watch) = tokio::sync::watch::channel(ProxyMode::Open);
+        tokio::spawn(async move {
+            loop {
+                let Ok((client, _)) = listener.accept().await else {
+                    return;
+                };
+                let watch = watch.clone();
+                if *watch.borrow() == ProxyMode::Dead {
+                    continue; // dropped: the client sees the connection closed
+                }
+                tokio::spawn(async move {
+                    if let Ok(server) = tokio::net::TcpStream::connect(target).await {
+                        let (cr, cw) = client.into_split();
+                        let (sr, sw) = server.into_split();
+                        tokio::join!(pipe(cr, sw, watch.clone()), pipe(sr, cw, watch));
+                    }
+                });
+            }
+        });
+        TcpProxy { port, mode }
+    }
+
+    /// The port the app should connect to.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Switches what the proxy does; `Dead` also closes the open connections.
+    pub fn set(&self, mode: ProxyMode) {
+        self.mode.send_replace(mode);
+    }
+}
+
+/// Copies one direction of a proxied connection while the mode allows it.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    mut mode: tokio::sync::watch::Receiver<ProxyMode>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = vec![0u8; 16 * 1024];
+    loop {
+        let current = *mode.borrow_and_update();
+        match current {
+            ProxyMode::Dead => return,
+            ProxyMode::Frozen => {
+                if mode.changed().await.is_err() {
+                    return;
+                }
+            }
+            ProxyMode::Open => {
+                tokio::select! {
+                    read = from.read(&mut buf) => match read {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => {
+                            if to.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    },
+                    changed = mode.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

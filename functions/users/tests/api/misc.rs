@@ -41,3 +41,76 @@ async fn health_answers_503_when_the_database_does_not_answer() {
     assert_eq!(res.status, 503);
     assert_eq!(res.json(), json!({"status": "unavailable"}));
 }
+
+/// Issue 8: a dead or frozen database is answered with the contract's 500 (and `/api/health`
+/// with 503) within about two seconds, and requests succeed again at once when it returns. The
+/// database is a real MariaDB behind a TCP proxy the test freezes (bytes stop) and kills
+/// (connections closed, new ones refused).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_frozen_or_dead_database_answers_500_within_two_seconds_and_recovers() {
+    use shared::testing::{ProxyMode, TcpProxy};
+    use std::time::{Duration, Instant};
+    let Some(admin) = std::env::var("CHRONOS_TEST_MYSQL_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("skipped: CHRONOS_TEST_MYSQL_URL is not set");
+        return;
+    };
+    let admin = url::Url::parse(&admin).unwrap();
+    let target = format!(
+        "{}:{}",
+        admin.host_str().unwrap(),
+        admin.port().unwrap_or(3306)
+    );
+    let proxy = TcpProxy::start(target.parse().unwrap()).await;
+    let port = proxy.port();
+    let app = TestApp::spawn_with(Backend::MySql, users::router, |vars| {
+        let mut u = url::Url::parse(&vars["DATABASE_URL"]).unwrap();
+        u.set_port(Some(port)).unwrap();
+        vars.insert("DATABASE_URL".into(), u.to_string());
+    })
+    .await
+    .unwrap();
+    let alice = app.signed_up("alice").await;
+    let path = format!("/api/users/{}", alice.id);
+    app.warm_pool().await;
+    assert_eq!(app.get(&alice, &path).await.status, 200);
+    let bound = Duration::from_millis(2500);
+
+    for mode in [ProxyMode::Frozen, ProxyMode::Dead] {
+        proxy.set(mode);
+        let t = Instant::now();
+        let res = app.get(&alice, &path).await;
+        res.assert_error(500, json!("Internal server error"));
+        eprintln!("{mode:?}: 500 after {:?}", t.elapsed());
+        assert!(
+            t.elapsed() < bound,
+            "{mode:?}: a 500 after {:?}",
+            t.elapsed()
+        );
+        let t = Instant::now();
+        let res = app.request(Method::GET, "/api/health").send().await;
+        assert_eq!(res.status, 503, "{mode:?}");
+        assert!(
+            t.elapsed() < bound,
+            "{mode:?}: health after {:?}",
+            t.elapsed()
+        );
+
+        proxy.set(ProxyMode::Open);
+        let t = Instant::now();
+        let res = app.get(&alice, &path).await;
+        assert_eq!(res.status, 200, "{mode:?}: back at once: {}", res.text());
+        eprintln!(
+            "{mode:?}: 200 again {:?} after the database returned",
+            t.elapsed()
+        );
+        assert!(
+            t.elapsed() < Duration::from_secs(1),
+            "{mode:?}: recovery took {:?}",
+            t.elapsed()
+        );
+    }
+    app.finish().await;
+}
