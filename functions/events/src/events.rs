@@ -89,7 +89,7 @@ pub fn set_recurrence(e: &mut Event, lines: Opt<Vec<String>>) -> ApiResult<()> {
         Opt::Absent => {
             if let Some(lines) = crate::shape::lines_of(e) {
                 // A change of allDay must leave the stored lines valid.
-                parse_recurrence(&lines, e.all_day).map_err(ApiError::validation)?;
+                crate::input::valid_lines(&lines, e.all_day).map_err(ApiError::validation)?;
             }
         }
     }

@@ -275,9 +275,20 @@ pub fn parse_event(
 }
 
 /// Validates recurrence lines: `["recurrence line {n} is invalid"]` on failure.
-pub fn parse_recurrence(lines: &[String], all_day: bool) -> Result<Recurrence, Vec<String>> {
+/// Checks each line (4.8.4) but not the size limits: for lines already stored, which may predate
+/// the limits and must not block an unrelated PATCH.
+pub fn valid_lines(lines: &[String], all_day: bool) -> Result<Recurrence, Vec<String>> {
     Recurrence::parse(lines, all_day)
         .map_err(|InvalidLine(n)| vec![format!("recurrence line {n} is invalid")])
+}
+
+/// Validates `recurrence` as sent: each line, then the size limits (issue 8).
+pub fn parse_recurrence(lines: &[String], all_day: bool) -> Result<Recurrence, Vec<String>> {
+    let r = valid_lines(lines, all_day)?;
+    match r.size_problem() {
+        Some(p) => Err(vec![p]),
+        None => Ok(r),
+    }
 }
 
 #[cfg(test)]

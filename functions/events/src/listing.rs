@@ -14,6 +14,12 @@ use crate::input::parse_query_instant;
 /// At most this many occurrences per response.
 pub const OCCURRENCE_CAP: usize = 2000;
 
+/// At most this many bytes of occurrence items per response (issue 8), on top of the count cap:
+/// occurrence items repeat their series' lines, so 2,000 of a series at the recurrence size
+/// limit would be 40 MB. The earliest occurrences that fit are kept and the response is marked
+/// truncated, as for the count cap. 2,000 ordinary occurrences take about 1.3 MB.
+pub const OCCURRENCE_BYTES_CAP: usize = 4 << 20;
+
 const YEAR_MS: i64 = 365 * 86_400_000;
 
 /// The date bounds of a listing.

@@ -198,10 +198,12 @@ pub async fn delete_occurrence(
     check_if_match(&headers, &e)?;
     if find_occurrence(&e, start, false).is_some() {
         let mut lines = crate::shape::lines_of(&e).unwrap_or_default();
-        if lines.len() >= shared::domain::recurrence::MAX_LINES {
+        let line = exdate_line(&e, start);
+        let room = recurrence_of(&e).is_some_and(|r| r.has_room_for(line.len()));
+        if lines.len() >= shared::domain::recurrence::MAX_LINES || !room {
             return Err(ApiError::bad_request("Too many exceptions for this series"));
         }
-        lines.push(exdate_line(&e, start));
+        lines.push(line);
         e.recurrence = Some(serde_json::to_string(&lines).unwrap_or_default());
         refresh_derived(&mut e);
         e.updated_at = state.clock.now_ms();

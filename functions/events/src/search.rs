@@ -1,66 +1,28 @@
 //! U8/U9: the user's event search, by cursor or by offset (contract 4.5).
+//!
+//! A search first decides which events match, cheaply (no JSON, occurrences as plain times from
+//! the memoized expansion), then builds items only for the events of the requested page, within
+//! the occurrence cap and the byte budget of [`OCCURRENCE_BYTES_CAP`]: a page of `limit` events
+//! costs what it returns, not what matched (issue 8).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 use shared::AppState;
 use shared::clock::format_ms;
 use shared::db::events::{self, Event, ListingRow};
+use shared::domain::recurrence::Occurrence;
 use shared::domain::validate::Validator;
 use shared::http::{ApiError, ApiResult, CurrentUser, PathIds, QueryMap, ok};
 
-use crate::listing::{Bounds, OCCURRENCE_CAP, date_param, overrides_for};
+use crate::listing::{Bounds, OCCURRENCE_BYTES_CAP, OCCURRENCE_CAP, date_param, overrides_for};
 use crate::series::occurrences_in;
 use crate::shape::{Core, OccurrenceView};
-
-/// One rendered item: its sort instant and its EventCore.
-struct Item {
-    core: Core,
-    occurrences: usize,
-}
-
-/// Renders an event as items: itself, or its occurrences inside the bounds.
-fn items_of(
-    e: &Event,
-    bounds: &Bounds,
-    overrides: &HashMap<(i64, i64), Value>,
-    now: i64,
-    expand: bool,
-) -> Vec<Item> {
-    let (from, to) = bounds.expansion_range(now);
-    let recurring = if expand {
-        occurrences_in(e, from, to, OCCURRENCE_CAP + 1)
-    } else {
-        None
-    };
-    match recurring {
-        Some(list) => {
-            let base = Core::of(e);
-            list.iter()
-                .map(|&o| {
-                    let fields = overrides.get(&(e.id, o.start_ms)).cloned();
-                    let view = OccurrenceView {
-                        occurrence: o,
-                        fields,
-                    };
-                    Item {
-                        core: Core::occurrence_of(base.clone(), e, &view),
-                        occurrences: 1,
-                    }
-                })
-                .collect()
-        }
-        _ if bounds.overlaps(e.started_at, e.ended_at) || !expand => {
-            vec![Item {
-                core: Core::of(e),
-                occurrences: 0,
-            }]
-        }
-        _ => Vec::new(),
-    }
-}
 
 /// The parsed search parameters of U8/U9.
 struct Search {
@@ -71,6 +33,13 @@ struct Search {
     after: Option<(i64, i64)>,
     after_raw: Value,
     page: usize,
+}
+
+impl Search {
+    /// Whether recurring series are expanded into occurrences (a date bound was given).
+    fn expanding(&self) -> bool {
+        self.bounds.from.is_some() || self.bounds.to.is_some()
+    }
 }
 
 fn parse_search(q: &QueryMap, offset: bool) -> ApiResult<Search> {
@@ -138,18 +107,23 @@ fn parse_search(q: &QueryMap, offset: bool) -> ApiResult<Search> {
     })
 }
 
-/// One matching event with its items.
-struct Match {
-    created_at: i64,
-    id: i64,
-    items: Vec<Value>,
-    occurrences: usize,
+/// What a search read: the caller's listed events with their participations, and overrides.
+struct Loaded {
+    events: Vec<(Event, Vec<ListingRow>)>,
+    overrides: HashMap<(i64, i64), Value>,
 }
 
-async fn search(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Vec<Match>> {
-    if s.bounds.empty() {
-        return Ok(Vec::new());
-    }
+/// One matching event, with the participation it is listed through; its items are built only
+/// when it lands on the requested page.
+struct Match<'a> {
+    e: &'a Event,
+    member_calendar: i64,
+    member_id: i64,
+    /// The occurrences inside the bounds, when the event is a series being expanded.
+    occurrences: Option<Arc<[Occurrence]>>,
+}
+
+async fn load(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Loaded> {
     let mut c = state.db.acquire().await?;
     let started = std::time::Instant::now();
     // LIKE is case-insensitive for ASCII on SQLite (and for all text under MySQL's _ci
@@ -160,20 +134,19 @@ async fn search(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<V
             n.replace('!', "!!").replace('%', "!%").replace('_', "!_")
         )
     });
-    let expanding = s.bounds.from.is_some() || s.bounds.to.is_some();
     let rows = events::listing_of_user(
         c.conn(),
         user.id(),
         s.bounds.from.unwrap_or(i64::MIN / 4),
         s.bounds.to.unwrap_or(i64::MAX / 4),
         like.as_deref(),
-        expanding,
+        s.expanding(),
     )
     .await?;
     tracing::debug!(rows = rows.len(), fetched = ?started.elapsed(), "search rows");
     // Group rows per event (rows are ordered by createdAt DESC, id DESC, participation id).
-    let mut grouped: Vec<(Event, Vec<&ListingRow>)> = Vec::new();
-    for r in &rows {
+    let mut grouped: Vec<(Event, Vec<ListingRow>)> = Vec::new();
+    for r in rows {
         match grouped.last_mut() {
             Some((e, list)) if e.id == r.e.e_id => list.push(r),
             _ => grouped.push((r.e.event(), vec![r])),
@@ -181,11 +154,31 @@ async fn search(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<V
     }
     let evs: Vec<&Event> = grouped.iter().map(|(e, _)| e).collect();
     let overrides = overrides_for(c.conn(), &evs).await?;
-    let now = state.clock.now_ms();
-    let expand = s.bounds.from.is_some() || s.bounds.to.is_some();
+    Ok(Loaded {
+        events: grouped,
+        overrides,
+    })
+}
+
+/// The name an occurrence is listed under: its override's, else the series'.
+fn occurrence_name<'a>(e: &'a Event, fields: Option<&'a Value>) -> &'a str {
+    fields
+        .and_then(|f| f.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or(&e.name)
+}
+
+fn name_matches(needle: Option<&str>, name: &str) -> bool {
+    needle.is_none_or(|n| name.to_lowercase().contains(n))
+}
+
+/// The events that match, newest first; nothing is rendered yet.
+fn matches<'a>(loaded: &'a Loaded, s: &Search, now: i64) -> Vec<Match<'a>> {
     let needle = s.name.as_ref().map(|n| n.to_lowercase());
+    let needle = needle.as_deref();
+    let (from, to) = s.bounds.expansion_range(now);
     let mut out = Vec::new();
-    for (e, parts) in &grouped {
+    for (e, parts) in &loaded.events {
         if s.kind != "event" && e.event_type != s.kind {
             continue;
         }
@@ -195,64 +188,162 @@ async fn search(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<V
             .find(|p| p.m_calendar_id == e.calendar_id)
             .or_else(|| parts.iter().min_by_key(|p| p.p.id));
         let Some(chosen) = chosen else { continue };
-        let member_calendar = chosen.m_calendar_id;
-        let mut items = Vec::new();
-        let mut occurrences = 0;
-        for item in items_of(e, &s.bounds, &overrides, now, expand) {
-            if needle
-                .as_ref()
-                .is_some_and(|n| !item.core.name.to_lowercase().contains(n.as_str()))
-            {
-                continue;
+        let occurrences = if s.expanding() {
+            occurrences_in(e, from, to, OCCURRENCE_CAP + 1)
+        } else {
+            None
+        };
+        let matched = match &occurrences {
+            Some(list) => list.iter().any(|o| {
+                let fields = loaded.overrides.get(&(e.id, o.start_ms));
+                name_matches(needle, occurrence_name(e, fields))
+            }),
+            None => {
+                (!s.expanding() || s.bounds.overlaps(e.started_at, e.ended_at))
+                    && name_matches(needle, &e.name)
             }
-            occurrences += item.occurrences;
-            let mut core = item.core;
-            core.calendar_id = member_calendar;
-            items.push(search_item(&core, chosen.p.calendar_member_id));
-        }
-        if !items.is_empty() {
+        };
+        if matched {
             out.push(Match {
-                created_at: e.created_at,
-                id: e.id,
-                items,
+                e,
+                member_calendar: chosen.m_calendar_id,
+                member_id: chosen.p.calendar_member_id,
                 occurrences,
             });
         }
     }
-    Ok(out)
+    out
 }
 
-fn search_item(core: &Core, member_id: i64) -> Value {
-    let v = serde_json::to_value(core).unwrap_or(Value::Null);
+/// What one response may still spend on occurrence items: the count cap of 4.8.5 and the byte
+/// budget. Plain events never count against it (the contract never drops them).
+struct Budget {
+    occurrences: usize,
+    bytes: usize,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Budget {
+            occurrences: OCCURRENCE_CAP,
+            bytes: OCCURRENCE_BYTES_CAP,
+        }
+    }
+
+    /// Spends room for one occurrence item of `bytes`; `false` when there is none left.
+    fn take(&mut self, bytes: usize) -> bool {
+        if self.occurrences == 0 || bytes > self.bytes {
+            return false;
+        }
+        self.occurrences -= 1;
+        self.bytes -= bytes;
+        true
+    }
+}
+
+/// The items of one matching event (itself, or its occurrences with the name filter applied),
+/// each serialized once; `true` when the budget cut them short.
+fn items_of(
+    m: &Match<'_>,
+    s: &Search,
+    overrides: &HashMap<(i64, i64), Value>,
+    budget: &mut Budget,
+    out: &mut Vec<Box<RawValue>>,
+) -> ApiResult<bool> {
+    let e = m.e;
+    let mut base = Core::of(e);
+    base.calendar_id = m.member_calendar;
+    let Some(list) = &m.occurrences else {
+        out.push(search_item(&base, m.member_id)?);
+        return Ok(false);
+    };
+    let needle = s.name.as_ref().map(|n| n.to_lowercase());
+    for &o in list.iter() {
+        let fields = overrides.get(&(e.id, o.start_ms));
+        if !name_matches(needle.as_deref(), occurrence_name(e, fields)) {
+            continue;
+        }
+        let view = OccurrenceView {
+            occurrence: o,
+            fields: fields.cloned(),
+        };
+        let item = search_item(&Core::occurrence_of(base.clone(), e, &view), m.member_id)?;
+        if !budget.take(item.get().len()) {
+            return Ok(true);
+        }
+        out.push(item);
+    }
+    Ok(false)
+}
+
+/// A search item: EventCore with `calendarMemberId` after `calendarId` (4.1).
+fn search_item(core: &Core, member_id: i64) -> ApiResult<Box<RawValue>> {
+    let Value::Object(obj) = serde_json::to_value(core).map_err(ApiError::internal)? else {
+        return Err(ApiError::internal(anyhow::anyhow!(
+            "an event did not render as an object"
+        )));
+    };
     let mut out = Map::new();
-    if let Value::Object(obj) = v {
-        for (k, val) in obj {
-            out.insert(k.clone(), val);
-            if k == "calendarId" {
-                out.insert("calendarMemberId".into(), json!(member_id));
-            }
+    for (k, val) in obj {
+        let after_calendar = k == "calendarId";
+        out.insert(k, val);
+        if after_calendar {
+            out.insert("calendarMemberId".into(), json!(member_id));
         }
     }
-    Value::Object(out)
+    serde_json::value::to_raw_value(&out).map_err(ApiError::internal)
 }
 
-/// Takes matches for one page, respecting the occurrence cap; returns items, the events taken,
-/// and whether the cap cut the page.
-fn page_of(matches: &[Match], limit: usize) -> (Vec<Value>, usize, bool) {
-    let (mut items, mut taken, mut occ, mut truncated) = (Vec::new(), 0, 0, false);
+/// The items of up to `limit` matches; returns them, the matches taken, and whether the cap
+/// or the byte budget cut the page.
+fn page_of(
+    matches: &[Match<'_>],
+    limit: usize,
+    s: &Search,
+    loaded: &Loaded,
+) -> ApiResult<(Vec<Box<RawValue>>, usize, bool)> {
+    let (mut items, mut taken, mut budget) = (Vec::new(), 0, Budget::new());
     for m in matches.iter().take(limit) {
-        if occ + m.occurrences > OCCURRENCE_CAP {
-            let room = OCCURRENCE_CAP - occ;
-            items.extend(m.items.iter().take(room).cloned());
-            taken += 1;
-            truncated = true;
-            break;
-        }
-        occ += m.occurrences;
-        items.extend(m.items.iter().cloned());
         taken += 1;
+        if items_of(m, s, &loaded.overrides, &mut budget, &mut items)? {
+            return Ok((items, taken, true));
+        }
     }
-    (items, taken, truncated)
+    Ok((items, taken, false))
+}
+
+/// The `nextCursor` of U8.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Cursor {
+    created_at: String,
+    id: i64,
+}
+
+/// The U8 response (4.5).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CursorPage<'a> {
+    events: &'a [Box<RawValue>],
+    next_cursor: Option<Cursor>,
+    has_more: bool,
+    total: usize,
+    after: &'a Value,
+    limit: usize,
+    remaining: usize,
+    truncated: bool,
+}
+
+/// The U9 response (4.5).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OffsetPage<'a> {
+    events: &'a [Box<RawValue>],
+    total: usize,
+    page: usize,
+    limit: usize,
+    total_pages: usize,
+    truncated: bool,
 }
 
 /// GET /api/users/{id}/events (contract: 4.5 U8). Own account only.
@@ -266,31 +357,29 @@ pub async fn search_events(
     if ids.get("id") != user.id() {
         return Err(ApiError::forbidden("You can only access your own account"));
     }
-    let all = search(&state, &user, &s).await?;
-    let total = all.len();
-    let rest: Vec<Match> = match s.after {
-        Some((c, i)) => all
-            .into_iter()
-            .filter(|m| (m.created_at, m.id) < (c, i))
-            .collect(),
-        None => all,
+    let loaded = load_unless_empty(&state, &user, &s).await?;
+    let all = matches(&loaded, &s, state.clock.now_ms());
+    let start = match s.after {
+        Some(after) => all.partition_point(|m| (m.e.created_at, m.e.id) >= after),
+        None => 0,
     };
-    let (items, taken, truncated) = page_of(&rest, s.limit);
-    let next = rest
-        .get(taken.saturating_sub(1))
-        .filter(|_| taken > 0)
-        .map(|m| json!({"createdAt": format_ms(m.created_at), "id": m.id}));
+    let rest = &all[start..];
+    let (items, taken, truncated) = page_of(rest, s.limit, &s, &loaded)?;
+    let next_cursor = taken.checked_sub(1).map(|last| Cursor {
+        created_at: format_ms(rest[last].e.created_at),
+        id: rest[last].e.id,
+    });
     let remaining = rest.len() - taken;
-    Ok(ok(&json!({
-        "events": items,
-        "nextCursor": next.unwrap_or(Value::Null),
-        "hasMore": remaining > 0,
-        "total": total,
-        "after": s.after_raw,
-        "limit": s.limit,
-        "remaining": remaining,
-        "truncated": truncated,
-    })))
+    Ok(ok(&CursorPage {
+        events: &items,
+        next_cursor,
+        has_more: remaining > 0,
+        total: all.len(),
+        after: &s.after_raw,
+        limit: s.limit,
+        remaining,
+        truncated,
+    }))
 }
 
 /// GET /api/users/{id}/events/offset (contract: 4.5 U9). Own account only.
@@ -304,17 +393,27 @@ pub async fn search_events_offset(
     if ids.get("id") != user.id() {
         return Err(ApiError::forbidden("You can only access your own account"));
     }
-    let all = search(&state, &user, &s).await?;
-    let total = all.len();
-    let skip = (s.page - 1).saturating_mul(s.limit);
-    let rest: Vec<Match> = all.into_iter().skip(skip).collect();
-    let (items, _, truncated) = page_of(&rest, s.limit);
-    Ok(ok(&json!({
-        "events": items,
-        "total": total,
-        "page": s.page,
-        "limit": s.limit,
-        "totalPages": total.div_ceil(s.limit),
-        "truncated": truncated,
-    })))
+    let loaded = load_unless_empty(&state, &user, &s).await?;
+    let all = matches(&loaded, &s, state.clock.now_ms());
+    let skip = (s.page - 1).saturating_mul(s.limit).min(all.len());
+    let (items, _, truncated) = page_of(&all[skip..], s.limit, &s, &loaded)?;
+    Ok(ok(&OffsetPage {
+        events: &items,
+        total: all.len(),
+        page: s.page,
+        limit: s.limit,
+        total_pages: all.len().div_ceil(s.limit),
+        truncated,
+    }))
+}
+
+/// The search's data, or nothing when the bounds are empty (A > B).
+async fn load_unless_empty(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Loaded> {
+    if s.bounds.empty() {
+        return Ok(Loaded {
+            events: Vec::new(),
+            overrides: HashMap::new(),
+        });
+    }
+    load(state, user, s).await
 }

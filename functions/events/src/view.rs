@@ -16,7 +16,9 @@ use shared::domain::recurrence::Occurrence;
 use shared::domain::validate::Validator;
 use shared::http::{ApiError, ApiResult, CurrentUser, PathIds, QueryMap, ok};
 
-use crate::listing::{Bounds, OCCURRENCE_CAP, cap_items, date_param, overrides_for};
+use crate::listing::{
+    Bounds, OCCURRENCE_BYTES_CAP, OCCURRENCE_CAP, cap_items, date_param, overrides_for,
+};
 use crate::series::occurrences_in;
 use crate::shape::{Core, OccurrenceTimes, task_json};
 
@@ -83,7 +85,8 @@ pub async fn list_member_events(
     items.sort_by_key(|i| (i.start, evs[i.row].id, rows[i.row].p.id));
     let truncated = cap_items(&mut items, |i| (i.start, i.occurrence.is_some()));
     let built = started.elapsed();
-    let body = render(&rows, &evs, &per_row, &bases, &items).map_err(ApiError::internal)?;
+    let (body, cut) = render(&rows, &evs, &per_row, &bases, &items).map_err(ApiError::internal)?;
+    let truncated = truncated || cut;
     let mut res = (
         [(
             header::CONTENT_TYPE,
@@ -379,14 +382,16 @@ fn object_body(mut json: Vec<u8>) -> Vec<u8> {
     json
 }
 
-/// The JSON array of the items.
+/// The JSON array of the items, and whether the byte budget of occurrences
+/// ([`OCCURRENCE_BYTES_CAP`]) dropped some: items come sorted by start, so the earliest
+/// occurrences that fit are kept, and plain events are always written.
 fn render(
     rows: &[ListingRow],
     evs: &[Event],
     per_row: &[RowParts],
     bases: &[Core],
     items: &[ViewItem<'_>],
-) -> serde_json::Result<Vec<u8>> {
+) -> serde_json::Result<(Vec<u8>, bool)> {
     let parts: Vec<Parts<'_>> = (0..rows.len())
         .map(|n| Parts::new(&rows[n], &per_row[n], &bases[n]))
         .collect();
@@ -398,10 +403,15 @@ fn render(
         .iter()
         .map(|i| json[i.row].head.len() + json[i.row].tail.len() + 128)
         .sum();
-    let mut out = Vec::with_capacity(size + 2);
+    let mut out = Vec::with_capacity(size.min(OCCURRENCE_BYTES_CAP) + 2);
+    let (mut occurrence_bytes, mut cut) = (0, false);
     out.push(b'[');
-    for (k, i) in items.iter().enumerate() {
-        if k > 0 {
+    for i in items {
+        if cut && i.occurrence.is_some() {
+            continue;
+        }
+        let before = out.len();
+        if before > 1 {
             out.push(b',');
         }
         let (e, base, row) = (&evs[i.row], &bases[i.row], &json[i.row]);
@@ -410,9 +420,16 @@ fn render(
             (Some(o), None) => row.write_occurrence(&mut out, &OccurrenceTimes::of(e, o)),
             (Some(_), Some(_)) => serde_json::to_writer(&mut out, &parts[i.row].item(e, base, i))?,
         }
+        if i.occurrence.is_some() {
+            occurrence_bytes += out.len() - before;
+            if occurrence_bytes > OCCURRENCE_BYTES_CAP {
+                out.truncate(before);
+                cut = true;
+            }
+        }
     }
     out.push(b']');
-    Ok(out)
+    Ok((out, cut))
 }
 
 #[cfg(test)]
@@ -489,7 +506,7 @@ mod tests {
         assert_eq!(items.iter().filter(|i| i.fields.is_some()).count(), 1);
         let per_row: Vec<RowParts> = rows.iter().map(RowParts::new).collect();
         let bases: Vec<Core> = evs.iter().map(Core::of).collect();
-        let fast = render(&rows, &evs, &per_row, &bases, &items).unwrap();
+        let fast = render(&rows, &evs, &per_row, &bases, &items).unwrap().0;
 
         let parts: Vec<Parts<'_>> = (0..rows.len())
             .map(|n| Parts::new(&rows[n], &per_row[n], &bases[n]))
@@ -505,7 +522,7 @@ mod tests {
         );
 
         let v: Vec<Value> =
-            serde_json::from_slice(&render(&rows, &evs, &per_row, &bases, &items).unwrap())
+            serde_json::from_slice(&render(&rows, &evs, &per_row, &bases, &items).unwrap().0)
                 .unwrap();
         let moved = v
             .iter()

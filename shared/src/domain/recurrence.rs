@@ -19,6 +19,13 @@ use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
 
 /// At most this many lines in `recurrence`.
 pub const MAX_LINES: usize = 100;
+/// At most this many RDATE and EXDATE values in all of `recurrence` (issue 8). Every occurrence
+/// item of a listing repeats the series' lines, so what one event may hold bounds what one
+/// response may cost; 1,000 dates is far more than any real series cancels or adds.
+pub const MAX_DATE_VALUES: usize = 1000;
+/// At most this many bytes in all of `recurrence`'s lines, as stored (the lines are ASCII once
+/// validated, so bytes are characters). 1,000 UTC values take about 17,000.
+pub const MAX_BYTES: usize = 20 * 1024;
 /// At most this many rule instances are examined per series and expansion.
 const MAX_STEPS: usize = 20_000;
 
@@ -270,6 +277,25 @@ impl Recurrence {
     /// Whether there is anything to expand.
     pub fn is_recurring(&self) -> bool {
         !self.lines.is_empty()
+    }
+
+    /// The validation message when the lines exceed [`MAX_DATE_VALUES`] or [`MAX_BYTES`].
+    pub fn size_problem(&self) -> Option<String> {
+        if self.exdates.len() + self.rdates.len() > MAX_DATE_VALUES {
+            return Some(format!(
+                "recurrence must contain no more than {MAX_DATE_VALUES} RDATE and EXDATE values"
+            ));
+        }
+        let bytes: usize = self.lines.iter().map(String::len).sum();
+        (bytes > MAX_BYTES).then(|| {
+            format!("recurrence must be shorter than or equal to {MAX_BYTES} characters in total")
+        })
+    }
+
+    /// Whether one more value of `bytes` bytes (an E6 cancellation) stays within the limits.
+    pub fn has_room_for(&self, bytes: usize) -> bool {
+        let used: usize = self.lines.iter().map(String::len).sum();
+        self.exdates.len() + self.rdates.len() < MAX_DATE_VALUES && used + bytes <= MAX_BYTES
     }
 }
 
@@ -572,6 +598,50 @@ mod tests {
 
     fn lines(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn size_limits_count_date_values_and_bytes() {
+        let values = |n: usize| {
+            (0..n)
+                .map(|i| format!("2020{:02}{:02}T090000Z", 1 + i / 28 % 12, 1 + i % 28))
+                .collect::<Vec<_>>()
+        };
+        let series = |exdates: Vec<String>| {
+            let mut lines = vec!["RRULE:FREQ=DAILY".to_string()];
+            lines.extend(exdates);
+            Recurrence::parse(&lines, false).unwrap()
+        };
+        let at_limit: Vec<String> = values(MAX_DATE_VALUES)
+            .chunks(100)
+            .map(|c| format!("EXDATE:{}", c.join(",")))
+            .collect();
+        let r = series(at_limit.clone());
+        assert_eq!(
+            r.size_problem(),
+            None,
+            "1,000 values in 10 lines are allowed"
+        );
+        assert!(!r.has_room_for(24));
+        let mut over = at_limit;
+        over.push("EXDATE:20300101T090000Z".into());
+        assert_eq!(
+            series(over).size_problem().as_deref(),
+            Some("recurrence must contain no more than 1000 RDATE and EXDATE values")
+        );
+        // Fewer values, in long local-time lines with parameters, exceed the bytes.
+        let long: Vec<String> = (0..99)
+            .map(|_| {
+                let local: Vec<String> = values(10).iter().map(|v| v.replace('Z', "")).collect();
+                let head = "EXDATE;TZID=America/Argentina/ComodRivadavia;VALUE=DATE-TIME";
+                format!("{head}:{}", local.join(","))
+            })
+            .collect();
+        assert_eq!(
+            series(long).size_problem().as_deref(),
+            Some("recurrence must be shorter than or equal to 20480 characters in total")
+        );
+        assert!(series(vec!["EXDATE:20300101T090000Z".into()]).has_room_for(24));
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod concurrency;
 mod create;
 mod helpers;
 mod lambda;
+mod limits;
 mod listing;
 mod participations;
 mod recurrence;
