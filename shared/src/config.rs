@@ -111,6 +111,22 @@ pub struct Config {
     pub uploads_dir: PathBuf,
     pub port: u16,
     pub argon2: Argon2Params,
+    pub http: HttpLimits,
+}
+
+/// What the local server allows a client (issue 8); in Lambda, API Gateway does this job, except
+/// the body deadline, which the extractors apply everywhere.
+#[derive(Clone, Copy, Debug)]
+pub struct HttpLimits {
+    /// A connection must deliver a request's headers within this (`HTTP_HEADER_TIMEOUT_MS`,
+    /// default 10 s); an idle keep-alive connection is closed after it too.
+    pub header_timeout: std::time::Duration,
+    /// A request must deliver its whole body within this (`HTTP_BODY_TIMEOUT_MS`, default
+    /// 10 s; avatar uploads get three times as long), or it is answered 408.
+    pub body_timeout: std::time::Duration,
+    /// At most this many connections are open at once (`HTTP_MAX_CONNECTIONS`, default 1024);
+    /// further clients wait in the listen backlog until one closes.
+    pub max_connections: usize,
 }
 
 /// The variables holding secrets (required in Lambda, generated locally).
@@ -268,6 +284,19 @@ impl Config {
             ));
         }
 
+        let ms = |k: &'static str, default: u64| -> Result<std::time::Duration, ConfigError> {
+            Ok(std::time::Duration::from_millis(
+                parse_num(k, get(k))?.unwrap_or(default).max(1),
+            ))
+        };
+        let http = HttpLimits {
+            header_timeout: ms("HTTP_HEADER_TIMEOUT_MS", 10_000)?,
+            body_timeout: ms("HTTP_BODY_TIMEOUT_MS", 10_000)?,
+            max_connections: parse_num("HTTP_MAX_CONNECTIONS", get("HTTP_MAX_CONNECTIONS"))?
+                .unwrap_or(1024)
+                .max(1),
+        };
+
         Ok(Config {
             mode,
             database_url: SecretString::from(database_url),
@@ -303,6 +332,7 @@ impl Config {
             var_dir,
             port,
             argon2,
+            http,
         })
     }
 

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use shared::AppState;
-use shared::db::uploads;
+use shared::db::{uploads, users};
 use shared::domain::user::{DEFAULT_AVATAR, is_avatar_name};
 use shared::http::{ApiError, ApiResult, CurrentUser, created};
 
@@ -22,14 +22,74 @@ fn too_large() -> ApiError {
     ApiError::payload_too_large("File too large")
 }
 
+/// At most this many uploads per user per rolling hour (issue 8), replaced ones included.
+pub const UPLOADS_PER_HOUR: i64 = 10;
+const HOUR_MS: i64 = 3_600_000;
+
 /// POST /api/users/upload-avatar (contract: 4.5 U6). Any authenticated user.
+///
+/// Quota (an extension, issue 8): an upload replaces the user's previous unreferenced upload
+/// (not yet their profile picture), whose file is deleted at once, so a user keeps at most their
+/// picture and one pending upload; and at most [`UPLOADS_PER_HOUR`] uploads per hour, beyond which
+/// `429 "Too many uploads. Try again later."` with `Retry-After`.
 pub async fn upload_avatar(
     State(state): State<AppState>,
     user: CurrentUser,
     multipart: Result<Multipart, MultipartRejection>,
 ) -> ApiResult<Response> {
-    let no_file = || ApiError::bad_request("No file uploaded.");
-    let mut multipart = multipart.map_err(|_| no_file())?;
+    let multipart = multipart.map_err(|_| no_file())?;
+    // A slow upload is cut off like a slow JSON body, with three times the time for 4 MiB.
+    let deadline = state.config.http.body_timeout * 3;
+    let bytes = tokio::time::timeout(deadline, read_file(multipart))
+        .await
+        .map_err(|_| ApiError::request_timeout())??;
+    let ext = if bytes.starts_with(PNG) {
+        "png"
+    } else if bytes.starts_with(JPEG) {
+        "jpg"
+    } else {
+        return Err(ApiError::bad_request(
+            "Only allowed file types are accepted!",
+        ));
+    };
+    let name = format!("{}.{ext}", uuid::Uuid::new_v4());
+    let now = state.clock.now_ms();
+    let mut tx = state.db.begin().await?;
+    // One user's uploads take turns, so the count and the replacement cannot be raced.
+    let me = users::find_for_update(tx.conn(), user.id())
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
+    let (recent, oldest) = uploads::count_since(tx.conn(), me.id, now - HOUR_MS).await?;
+    if recent >= UPLOADS_PER_HOUR {
+        let wait_ms = oldest.unwrap_or(now) + HOUR_MS - now;
+        return Err(ApiError::too_many_requests(
+            "Too many uploads. Try again later.",
+            (wait_ms + 999).div_euclid(1000),
+        ));
+    }
+    let replaced =
+        uploads::unreferenced_of_user(tx.conn(), me.id, &me.profile_picture_name).await?;
+    for old in &replaced {
+        uploads::mark_deleted(tx.conn(), old, now).await?;
+    }
+    uploads::insert(tx.conn(), me.id, &name, now).await?;
+    state.avatars.save(&name, &bytes).await?;
+    if let Err(e) = tx.commit().await {
+        state.avatars.delete(&name).await?;
+        return Err(e.into());
+    }
+    for old in &replaced {
+        state.avatars.delete(old).await?;
+    }
+    Ok(created(&json!({"server_filename": name})))
+}
+
+fn no_file() -> ApiError {
+    ApiError::bad_request("No file uploaded.")
+}
+
+/// The bytes of the multipart field `file` (at most [`FILE_LIMIT`]).
+async fn read_file(mut multipart: Multipart) -> ApiResult<Vec<u8>> {
     let mut file: Option<Vec<u8>> = None;
     loop {
         let field = match multipart.next_field().await {
@@ -58,21 +118,7 @@ pub async fn upload_avatar(
         }
         file = Some(buf);
     }
-    let bytes = file.ok_or_else(no_file)?;
-    let ext = if bytes.starts_with(PNG) {
-        "png"
-    } else if bytes.starts_with(JPEG) {
-        "jpg"
-    } else {
-        return Err(ApiError::bad_request(
-            "Only allowed file types are accepted!",
-        ));
-    };
-    let name = format!("{}.{ext}", uuid::Uuid::new_v4());
-    state.avatars.save(&name, &bytes).await?;
-    let mut c = state.db.acquire().await?;
-    uploads::insert(c.conn(), user.id(), &name, state.clock.now_ms()).await?;
-    Ok(created(&json!({"server_filename": name})))
+    file.ok_or_else(no_file)
 }
 
 /// GET /uploads/avatars/{name} (contract: 4.11 S1). Public.

@@ -197,11 +197,13 @@ pub async fn update_user(
     if let Some((old, new)) = upd.passwords {
         return change_password(&state, &user, old, new).await;
     }
-    let mut u = user.user.clone();
+    let mut tx = state.db.begin().await?;
+    let mut u = users::find_for_update(tx.conn(), user.id())
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
     let previous_picture = u.profile_picture_name.clone();
     if let Some(name) = &upd.profile_picture_name {
-        let mut c = state.db.acquire().await?;
-        if name != DEFAULT_AVATAR && !uploads::is_owned_by(c.conn(), u.id, name).await? {
+        if name != DEFAULT_AVATAR && !uploads::is_owned_by(tx.conn(), u.id, name).await? {
             return Err(ApiError::bad_request("Profile picture not found"));
         }
         u.profile_picture_name.clone_from(name);
@@ -221,11 +223,14 @@ pub async fn update_user(
         u.time_zone = tz;
     }
     u.updated_at = state.clock.now_ms();
-    let mut c = state.db.acquire().await?;
-    users::update_profile(c.conn(), &u).await?;
-    if previous_picture != u.profile_picture_name && previous_picture != DEFAULT_AVATAR {
+    users::update_profile(tx.conn(), &u).await?;
+    let replaced = previous_picture != u.profile_picture_name && previous_picture != DEFAULT_AVATAR;
+    if replaced {
         // The replaced upload is no longer referenced: delete it now (contract 6.2 allows it).
-        uploads::delete(c.conn(), &previous_picture).await?;
+        uploads::delete(tx.conn(), &previous_picture).await?;
+    }
+    tx.commit().await?;
+    if replaced {
         state.avatars.delete(&previous_picture).await?;
     }
     Ok(ok(&OwnUser::from(&u)))
@@ -244,7 +249,19 @@ async fn change_password(
     }
     let new_hash = state.hasher.hash(new).await?;
     let mut tx = state.db.begin().await?;
-    users::set_password(tx.conn(), user.id(), &new_hash, state.clock.now_ms()).await?;
+    let version = user.user.password_version;
+    if !users::set_password(
+        tx.conn(),
+        user.id(),
+        &new_hash,
+        version,
+        state.clock.now_ms(),
+    )
+    .await?
+    {
+        // Changed (or reset) since the old password was checked against it.
+        return Err(ApiError::bad_request("Old password does not match"));
+    }
     sessions::delete_user_sessions(tx.conn(), user.id(), user.session_id).await?;
     let updated = users::find_by_id(tx.conn(), user.id())
         .await?

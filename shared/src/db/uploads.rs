@@ -16,10 +16,10 @@ pub async fn insert(conn: Conn<'_>, user_id: i64, name: &str, now: i64) -> sqlx:
     .map(|_| ()))
 }
 
-/// Whether `name` was uploaded by `user_id`.
+/// Whether `name` was uploaded by `user_id` (and not replaced since).
 pub async fn is_owned_by(conn: Conn<'_>, user_id: i64, name: &str) -> sqlx::Result<bool> {
     let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM uploads WHERE user_id = ? AND name = ?"
+        "SELECT COUNT(*) FROM uploads WHERE user_id = ? AND name = ? AND deleted_at IS NULL"
     )
     .bind(user_id)
     .bind(name)
@@ -28,10 +28,10 @@ pub async fn is_owned_by(conn: Conn<'_>, user_id: i64, name: &str) -> sqlx::Resu
     Ok(n > 0)
 }
 
-/// Whether a file of that name was uploaded (and not cleaned up).
+/// Whether a file of that name was uploaded (and not replaced or cleaned up).
 pub async fn exists(conn: Conn<'_>, name: &str) -> sqlx::Result<bool> {
     let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM uploads WHERE name = ?"
+        "SELECT COUNT(*) FROM uploads WHERE name = ? AND deleted_at IS NULL"
     )
     .bind(name)
     .fetch_one(c)
@@ -39,10 +39,10 @@ pub async fn exists(conn: Conn<'_>, name: &str) -> sqlx::Result<bool> {
     Ok(n > 0)
 }
 
-/// The names of every file a user uploaded.
+/// The names of every file a user uploaded that is still stored.
 pub async fn names_of_user(conn: Conn<'_>, user_id: i64) -> sqlx::Result<Vec<String>> {
     with_conn!(conn, |c| sqlx::query_scalar(
-        "SELECT name FROM uploads WHERE user_id = ?"
+        "SELECT name FROM uploads WHERE user_id = ? AND deleted_at IS NULL"
     )
     .bind(user_id)
     .fetch_all(c)
@@ -56,4 +56,47 @@ pub async fn delete(conn: Conn<'_>, name: &str) -> sqlx::Result<()> {
         .execute(c)
         .await
         .map(|_| ()))
+}
+
+/// A user's uploads since `since` (replaced ones included): how many, and the oldest instant.
+pub async fn count_since(
+    conn: Conn<'_>,
+    user_id: i64,
+    since: i64,
+) -> sqlx::Result<(i64, Option<i64>)> {
+    with_conn!(conn, |c| sqlx::query_as::<_, (i64, Option<i64>)>(
+        "SELECT COUNT(*), MIN(created_at) FROM uploads WHERE user_id = ? AND created_at > ?"
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_one(c)
+    .await)
+}
+
+/// The user's stored uploads other than `picture` (their current profile picture): the
+/// unreferenced ones.
+pub async fn unreferenced_of_user(
+    conn: Conn<'_>,
+    user_id: i64,
+    picture: &str,
+) -> sqlx::Result<Vec<String>> {
+    with_conn!(conn, |c| sqlx::query_scalar(
+        "SELECT name FROM uploads WHERE user_id = ? AND name <> ? AND deleted_at IS NULL"
+    )
+    .bind(user_id)
+    .bind(picture)
+    .fetch_all(c)
+    .await)
+}
+
+/// Marks an upload replaced: its file is deleted, its row stays for the quota.
+pub async fn mark_deleted(conn: Conn<'_>, name: &str, now: i64) -> sqlx::Result<()> {
+    with_conn!(conn, |c| sqlx::query(
+        "UPDATE uploads SET deleted_at = ? WHERE name = ? AND deleted_at IS NULL"
+    )
+    .bind(now)
+    .bind(name)
+    .execute(c)
+    .await
+    .map(|_| ()))
 }

@@ -60,6 +60,17 @@ pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<User>> {
     .await)
 }
 
+/// Finds a user and locks the row until the transaction ends (`FOR UPDATE` on MySQL): a user's
+/// profile writes and avatar uploads take turns.
+pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<User>> {
+    crate::with_conn_locking!(conn, user_select!("WHERE id = ?"), |c, sql| {
+        sqlx::query_as::<_, User>(sql)
+            .bind(id)
+            .fetch_optional(c)
+            .await
+    })
+}
+
 /// Finds a user by e-mail address, case-insensitively.
 #[tracing::instrument(skip_all)]
 pub async fn find_by_email(conn: Conn<'_>, email: &str) -> sqlx::Result<Option<User>> {
@@ -107,16 +118,25 @@ pub async fn set_verified(conn: Conn<'_>, id: i64, now: i64) -> sqlx::Result<()>
 }
 
 /// Sets a new password hash and increments the password version.
-pub async fn set_password(conn: Conn<'_>, id: i64, hash: &str, now: i64) -> sqlx::Result<()> {
+/// Only if the password is still at `version` (the one the caller verified the old password
+/// against): returns whether it changed, so a concurrent change or reset wins (U4, 3.3).
+pub async fn set_password(
+    conn: Conn<'_>,
+    id: i64,
+    hash: &str,
+    version: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE users SET password_hash = ?, password_version = password_version + 1, \
-        updated_at = ? WHERE id = ?";
+        updated_at = ? WHERE id = ? AND password_version = ?";
     with_conn!(conn, |c| sqlx::query(SQL)
         .bind(hash)
         .bind(now)
         .bind(id)
+        .bind(version)
         .execute(c)
         .await
-        .map(|_| ()))
+        .map(|r| r.rows_affected() == 1))
 }
 
 /// Writes the profile fields of `u` (names, country, zone, picture) and `updated_at`.

@@ -78,6 +78,18 @@ impl ApiError {
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, message)
     }
+    /// 408 `Request Timeout`, with `Connection: close`: the body did not arrive in time. Not in
+    /// the contract's table, which has no slow clients; same body shape.
+    pub fn request_timeout() -> Self {
+        ApiError::Status {
+            status: StatusCode::REQUEST_TIMEOUT,
+            message: Message::Text("Request Timeout".into()),
+            headers: vec![(
+                axum::http::header::CONNECTION,
+                HeaderValue::from_static("close"),
+            )],
+        }
+    }
     /// 413.
     pub fn payload_too_large(message: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, message)

@@ -61,12 +61,15 @@ impl FromRequestParts<AppState> for CurrentUser {
 #[derive(Clone, Debug, Default)]
 pub struct JsonBody(pub Map<String, Value>);
 
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
+impl FromRequest<AppState> for JsonBody {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
-        let bytes = axum::body::to_bytes(req.into_body(), JSON_LIMIT)
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        // A client that declares a body and sends it slowly, or never, is cut off (issue 8).
+        let read = axum::body::to_bytes(req.into_body(), JSON_LIMIT);
+        let bytes = tokio::time::timeout(state.config.http.body_timeout, read)
             .await
+            .map_err(|_| ApiError::request_timeout())?
             .map_err(|_| ApiError::payload_too_large("Payload Too Large"))?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return Ok(JsonBody(Map::new()));

@@ -101,3 +101,58 @@ shared::db_tests! { spawn =>
             .assert_error(404, json!("Cannot GET /uploads/avatars/default-avatar.png/"));
     }
 }
+
+/// The name an upload answered with.
+fn uploaded(res: &TestResponse) -> String {
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["server_filename"].as_str().unwrap().to_string()
+}
+
+async fn served(app: &TestApp, name: &str) -> u16 {
+    let path = format!("/uploads/avatars/{name}");
+    app.request(Method::GET, &path).send().await.status.as_u16()
+}
+
+shared::db_tests! { spawn =>
+    async fn a_new_upload_replaces_the_previous_unreferenced_one(app) {
+        let alice = app.signed_up("alice").await;
+        let first = uploaded(&upload(app, &alice, &png()).await);
+        let path = format!("/api/users/{}", alice.id);
+        let res = app.send_json(Method::PATCH, &alice, &path, json!({"profilePictureName": first})).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+
+        let second = uploaded(&upload(app, &alice, &png()).await);
+        let third = uploaded(&upload(app, &alice, &png()).await);
+
+        assert_eq!(served(app, &first).await, 200, "the profile picture stays");
+        assert_eq!(served(app, &second).await, 404, "replaced before it was ever used");
+        assert_eq!(served(app, &third).await, 200);
+        let files = std::fs::read_dir(app.state.config.uploads_dir.join("avatars")).unwrap().count();
+        assert_eq!(files, 2, "the picture and the one pending upload");
+        let res = app.send_json(Method::PATCH, &alice, &path, json!({"profilePictureName": second})).await;
+        res.assert_error(400, json!("Profile picture not found"));
+    }
+
+    async fn uploads_beyond_ten_an_hour_are_refused_with_429(app) {
+        let alice = app.signed_up("alice").await;
+        let all = shared::testing::concurrently((0..12).map(|_| {
+            let (ct, body) = multipart("file", "me.png", &png());
+            app.request(Method::POST, "/api/users/upload-avatar")
+                .bearer(&alice.access).header("content-type", &ct).body(body).spawn()
+        }))
+        .await;
+
+        let counts = shared::testing::status_counts(&all);
+        assert_eq!(counts, std::collections::BTreeMap::from([(201, 10), (429, 2)]));
+        let refused = all.iter().find(|r| r.status == 429).unwrap();
+        refused.assert_error(429, json!("Too many uploads. Try again later."));
+        let wait: i64 = refused.header("retry-after").unwrap().parse().unwrap();
+        assert!((3500..=3600).contains(&wait), "{wait}");
+        let files = std::fs::read_dir(app.state.config.uploads_dir.join("avatars")).unwrap().count();
+        assert_eq!(files, 1, "parallel uploads still keep one pending upload");
+
+        app.clock.advance(chrono::TimeDelta::minutes(61));
+        let alice = app.logged_in(alice.id).await;
+        uploaded(&upload(app, &alice, &png()).await);
+    }
+}
