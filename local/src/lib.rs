@@ -1,6 +1,8 @@
 //! The local server: every function's router in one axum app, plus the background jobs that run
 //! on schedules in AWS (here on tokio intervals). What runs locally is the code Lambda runs.
 
+pub mod serve;
+
 use std::time::Duration;
 
 use axum::Router;
@@ -15,6 +17,16 @@ pub fn app(state: AppState) -> Router {
         .merge(calendars::router(state.clone()))
         .merge(events::router(state.clone()));
     shared::http::app(routes, state)
+}
+
+/// Delivers what the outbox holds before the process exits (a stop must not leave e-mail that
+/// a request queued for the next start), within `limit`.
+pub async fn flush_outbox(state: &AppState, limit: Duration) {
+    match tokio::time::timeout(limit, jobs::deliver_due(state)).await {
+        Ok(Ok(r)) => tracing::info!(sent = r.sent, retried = r.retried, "outbox flushed"),
+        Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "outbox flush failed"),
+        Err(_) => tracing::warn!("outbox flush did not finish within {limit:?}"),
+    }
 }
 
 /// Starts the in-process background jobs.

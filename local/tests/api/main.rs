@@ -1,5 +1,6 @@
 //! Integration tests of the local server: the merged app over real TCP, and repository-wide
 //! invariants (the two migration folders move in lockstep).
 
+mod limits;
 mod migrations;
 mod server;

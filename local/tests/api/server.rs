@@ -9,7 +9,14 @@ async fn serve(app: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = chronos_local::app(app.state.clone());
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let limits = app.state.config.http;
+    let forever = std::future::pending::<()>();
+    tokio::spawn(chronos_local::serve::serve(
+        vec![listener],
+        router,
+        limits,
+        forever,
+    ));
     format!("http://{addr}")
 }
 
