@@ -10,7 +10,9 @@ use shared::db::{Conn, users};
 use shared::domain::calendar::{CalendarJson, kind, role};
 use shared::domain::user::PublicUser;
 use shared::domain::validate::{Opt, Validator};
-use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, created, empty, ok};
+use shared::http::{
+    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, ResultExt, created, empty, ok,
+};
 
 pub(crate) const NO_ACCESS: &str = "The user does not have access to this calendar";
 pub(crate) const NOT_FOUND: &str = "Calendar not found";
@@ -84,7 +86,10 @@ pub async fn create_calendar(
 
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    let id = calendars::insert(tx.conn(), user.id(), &name, description.as_deref(), now).await?;
+    // Only the caller's own deletion (U5) during the request fails the foreign key.
+    let id = calendars::insert(tx.conn(), user.id(), &name, description.as_deref(), now)
+        .await
+        .on_foreign_key_violation(ApiError::unauthorized)?;
     let member = NewMember {
         calendar_id: id,
         user_id: user.id(),

@@ -6,11 +6,13 @@ use axum::response::Response;
 use shared::auth::tokens::TokenKind;
 use shared::clock::format_ms;
 use shared::db::calendars::{self, Member, MemberWithUser, NewMember};
-use shared::db::{DbErrorExt, users};
+use shared::db::users;
 use shared::domain::calendar::{MemberJson, kind, role};
 use shared::domain::user::PublicUser;
 use shared::domain::validate::Validator;
-use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, created, empty, ok};
+use shared::http::{
+    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, ResultExt, created, empty, ok,
+};
 use shared::mail::templates;
 use shared::{AppState, jobs};
 
@@ -122,10 +124,10 @@ pub async fn invite_member(
         color: &color,
         is_confirmed: false,
     };
-    let id = match calendars::insert_member(tx.conn(), &m, now).await {
-        Err(e) if e.is_unique_violation() => return Err(ApiError::conflict(ALREADY_MEMBER)),
-        other => other?,
-    };
+    let id = calendars::insert_member(tx.conn(), &m, now)
+        .await
+        .on_unique_violation(|| ApiError::conflict(ALREADY_MEMBER))
+        .on_foreign_key_violation(|| ApiError::not_found("User with this email not found"))?;
     let token = state
         .tokens
         .issue(TokenKind::ConfirmCalendar, invitee.id, |c| {
@@ -314,8 +316,14 @@ async fn add_participations(
                 .find(|p| p.m_user_id == user_id && p.m_calendar_type == kind::MAIN)
                 .and_then(|p| p.p.response_status.clone())
         };
-        events::insert_participation(tx.conn(), m.id, e.id, &e.color, status.as_deref(), now)
-            .await?;
+        // An event deleted meanwhile simply gets no participation.
+        if events::insert_participation(tx.conn(), m.id, e.id, &e.color, status.as_deref(), now)
+            .await
+            .skip_on_foreign_key_violation()?
+            .is_none()
+        {
+            continue;
+        }
         events::bump_version(tx.conn(), e.id, now).await?;
     }
     Ok(())

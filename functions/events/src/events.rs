@@ -8,7 +8,9 @@ use shared::db::events::{self, Event, Task};
 use shared::db::{Tx, calendars};
 use shared::domain::calendar::{kind, role};
 use shared::domain::validate::Opt;
-use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, QueryMap, empty};
+use shared::http::{
+    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, QueryMap, ResultExt, empty,
+};
 use shared::{AppState, jobs};
 
 use crate::access::{Action, authorize, check_if_match, etag, load, load_visible, lock, save};
@@ -192,7 +194,10 @@ pub async fn create_event(
         }
     }
     e.color = input.color.clone().unwrap_or_else(|| m.color.clone());
-    e.id = events::insert(tx.conn(), &e).await?;
+    // The calendar is locked; only the creator's own deletion (U5) can still fail the insert.
+    e.id = events::insert(tx.conn(), &e)
+        .await
+        .on_foreign_key_violation(no_access)?;
     create_participations(
         &mut tx,
         &state,
@@ -240,7 +245,8 @@ async fn create_participations(
             )
             .await?;
             events::insert_participation(tx.conn(), m.id, e.id, &e.color, Some("accepted"), now)
-                .await?;
+                .await
+                .skip_on_foreign_key_violation()?;
         }
         "reminder" => {
             for member in calendars::confirmed_members(tx.conn(), e.calendar_id).await? {
@@ -252,7 +258,8 @@ async fn create_participations(
                     Some("accepted"),
                     now,
                 )
-                .await?;
+                .await
+                .skip_on_foreign_key_violation()?;
             }
         }
         _ => {
@@ -260,7 +267,8 @@ async fn create_participations(
             for member in calendars::confirmed_members(tx.conn(), e.calendar_id).await? {
                 let status = (member.id == m.id && listed).then_some("pending");
                 events::insert_participation(tx.conn(), member.id, e.id, &e.color, status, now)
-                    .await?;
+                    .await
+                    .skip_on_foreign_key_violation()?;
             }
             if listed && home_is_additional {
                 if let Some(main) = calendars::find_main_member(tx.conn(), creator.id).await? {
@@ -272,7 +280,8 @@ async fn create_participations(
                         Some("pending"),
                         now,
                     )
-                    .await?;
+                    .await
+                    .skip_on_foreign_key_violation()?;
                 }
             }
         }
@@ -291,6 +300,19 @@ pub async fn update_event(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
+    if q.get("scope") == Some("following") {
+        // A split adds an event to the calendar: its row is locked (shared) before the event's,
+        // in the order a calendar deletion takes them (calendar, then its events by cascade).
+        let cal = {
+            let mut c = state.db.acquire().await?;
+            events::find_by_id(c.conn(), ids.get("id"))
+                .await?
+                .map(|e| e.calendar_id)
+        };
+        if let Some(cal) = cal {
+            calendars::lock_shared(tx.conn(), cal).await?;
+        }
+    }
     let found = events::find_for_update(tx.conn(), ids.get("id")).await?;
     let all_day_now = match body.get("allDay") {
         Some(Value::Bool(b)) => *b,

@@ -9,7 +9,7 @@ use shared::AppState;
 use shared::db::Tx;
 use shared::db::events::{self, Event};
 use shared::domain::validate::Opt;
-use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, empty};
+use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, ResultExt, empty};
 
 use crate::access::{Action, authorize, check_if_match, load, lock, save};
 use crate::events::{apply_fields, check_order, set_recurrence, set_when, update_task, with_etag};
@@ -318,7 +318,9 @@ pub async fn split(
     check_order(&new)?;
     set_recurrence(&mut new, input.recurrence.clone())?;
     refresh_derived(&mut new);
-    new.id = events::insert(tx.conn(), &new).await?;
+    new.id = events::insert(tx.conn(), &new)
+        .await
+        .on_foreign_key_violation(|| ApiError::not_found(crate::access::EVENT_NOT_FOUND))?;
     for p in events::participations_of_event(tx.conn(), stored.id).await? {
         events::insert_participation(
             tx.conn(),
@@ -328,7 +330,8 @@ pub async fn split(
             p.p.response_status.as_deref(),
             now,
         )
-        .await?;
+        .await
+        .skip_on_foreign_key_violation()?;
     }
     if let Some(t) = events::find_task(tx.conn(), stored.id).await? {
         events::upsert_task(

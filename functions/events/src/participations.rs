@@ -10,7 +10,9 @@ use shared::db::users::{self, User};
 use shared::db::{Conn, Tx};
 use shared::domain::calendar::role;
 use shared::domain::validate::Validator;
-use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, created, empty, ok};
+use shared::http::{
+    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, ResultExt, created, empty, ok,
+};
 use shared::mail::templates;
 use shared::{AppState, jobs};
 
@@ -77,6 +79,7 @@ pub async fn invite(
                 p.p.id
             }
             None => {
+                // The invitee's membership goes only with the invitee (U5) during the request.
                 events::insert_participation(
                     tx.conn(),
                     member_id,
@@ -85,7 +88,8 @@ pub async fn invite(
                     Some(status),
                     now,
                 )
-                .await?
+                .await
+                .on_foreign_key_violation(|| ApiError::not_found("User not found"))?
             }
         };
         invitation.get_or_insert((id, member_id));

@@ -60,6 +60,25 @@ macro_rules! with_conn_locking {
     };
 }
 
+/// Like [`with_conn_locking!`] with a shared lock (` LOCK IN SHARE MODE`, which MySQL 8 and
+/// MariaDB both accept): the row cannot be changed or deleted until the transaction ends, but
+/// other readers that share the lock go on.
+#[macro_export]
+macro_rules! with_conn_sharing {
+    ($conn:expr, $select:expr, |$c:ident, $sql:ident| $body:expr) => {
+        match $conn {
+            $crate::db::Conn::MySql($c) => {
+                let $sql: &'static str = concat!($select, " LOCK IN SHARE MODE");
+                $crate::db::timed(async { $body }).await
+            }
+            $crate::db::Conn::Sqlite($c) => {
+                let $sql: &'static str = $select;
+                $body
+            }
+        }
+    };
+}
+
 /// How long a request waits for a pooled connection (including opening one and the pool's
 /// liveness check) before it gives up with the contract's 500. A dead or frozen database is
 /// answered within this bound instead of sqlx's default 30 s (or our former 10 s).

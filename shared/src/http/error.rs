@@ -175,6 +175,9 @@ pub trait ResultExt<T> {
     fn on_unique_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T>;
     /// A FOREIGN KEY constraint rejected the write (its parent row is gone): answer `f()`.
     fn on_foreign_key_violation(self, f: impl FnOnce() -> ApiError) -> ApiResult<T>;
+    /// A FOREIGN KEY constraint rejected the write: `None`, for a row that is simply not written
+    /// when what it hangs on was deleted meanwhile (a participation of a member who just left).
+    fn skip_on_foreign_key_violation(self) -> ApiResult<Option<T>>;
 }
 
 fn violation_kind(e: &ApiError) -> Option<sqlx::error::ErrorKind> {
@@ -200,5 +203,14 @@ impl<T, E: Into<ApiError>> ResultExt<T> for Result<T, E> {
                 Some(sqlx::error::ErrorKind::ForeignKeyViolation) => f(),
                 _ => e,
             })
+    }
+    fn skip_on_foreign_key_violation(self) -> ApiResult<Option<T>> {
+        match self.map_err(Into::into) {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if violation_kind(&e) == Some(sqlx::error::ErrorKind::ForeignKeyViolation) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 }

@@ -9,8 +9,10 @@ use tokio::sync::Notify;
 use crate::db::outbox;
 use crate::state::AppState;
 
-/// How long a claimed row is reserved for one delivery attempt.
-const LEASE_MS: i64 = 60_000;
+/// How long a claimed row is reserved for one delivery attempt: longer than the worst SMTP
+/// conversation (each step times out after 10 s), so a second worker never takes over a send
+/// that is still going on.
+const LEASE_MS: i64 = 5 * 60_000;
 /// After this long a message is abandoned.
 const GIVE_UP_MS: i64 = 24 * 3600 * 1000;
 /// Rows handled per sweep.
@@ -50,6 +52,9 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<Report> {
     };
     for id in ids {
         let mut c = state.db.acquire().await?;
+        // Each claim leases from its own start: a slow send earlier in the batch must not leave
+        // the later rows with a lease that has already run out.
+        let now = state.clock.now_ms();
         let Some(row) = outbox::claim(c.conn(), id, now, now + LEASE_MS).await? else {
             continue;
         };

@@ -154,4 +154,48 @@ shared::db_tests! { spawn =>
             gone.assert_error(404, json!("Event not found"));
         }
     }
+
+    async fn parallel_invitations_of_one_user_make_one_participation(app) {
+        let cast = Cast::new(app).await;
+        let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+        let path = format!("/api/events/{}/calendar-members", e["id"]);
+        let body = json!({"calendarId": cast.calendar, "userId": cast.guest.id});
+        app.warm_pool().await;
+
+        let all = concurrently((0..N).map(|_| {
+            app.request(Method::POST, &path).bearer(&cast.owner.access).json(&body).spawn()
+        }))
+        .await;
+
+        assert_eq!(status_counts(&all), counts(&[(201, N)]), "re-inviting is allowed: {}", all[0].text());
+        let main = main_calendar(app, &cast.guest).await;
+        let member = membership(app, &cast.guest, main).await;
+        let mut c = app.state.db.acquire().await.unwrap();
+        let n: i64 = shared::with_conn!(c.conn(), |x| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM event_participations WHERE calendar_member_id = ?")
+            .bind(member).fetch_one(x).await).unwrap();
+        assert_eq!(n, 1, "one participation, never a duplicate");
+    }
+
+    async fn a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500(app) {
+        let cast = Cast::new(app).await;
+        let res = app.send_json(Method::POST, &cast.owner, "/api/calendars",
+            json!({"name": "Doomed", "color": "#33B679"})).await;
+        let cal = res.json()["id"].as_i64().unwrap();
+        let e = create(app, &cast.owner, daily(cal)).await;
+        let split = format!("/api/events/{}?scope=following&from=2025-04-05T09:00:00.000Z", e["id"]);
+        app.warm_pool().await;
+
+        let splitting = app.request(Method::PATCH, &split).bearer(&cast.owner.access)
+            .json(&json!({"name": "Later"})).spawn();
+        let deleting = app.request(Method::DELETE, &format!("/api/calendars/{cal}"))
+            .bearer(&cast.owner.access).spawn();
+        let (split, deleted) = tokio::join!(splitting, deleting);
+
+        assert_eq!(deleted.status, 200, "{}", deleted.text());
+        assert!(split.status == 200 || split.status == 404, "{}: {}", split.status, split.text());
+        if split.status == 404 {
+            split.assert_error(404, json!("Event not found"));
+        }
+    }
 }
