@@ -14,7 +14,7 @@ use shared::data;
 use shared::db::{login_failures, sessions as session_rows, users};
 use shared::domain::user::{OwnUser, parse_time_zone, password_problem};
 use shared::domain::validate::Validator;
-use shared::http::{ApiError, ApiResult, JsonBody, created, empty};
+use shared::http::{ApiError, ApiResult, JsonBody, PathParams, created, empty};
 use shared::{AppState, jobs};
 
 /// Every auth route, in the contract's order.
@@ -199,13 +199,10 @@ async fn refresh(State(state): State<AppState>, JsonBody(body): JsonBody) -> Api
 const INVALID_TOKEN: &str = "Invalid or expired token";
 
 /// POST /api/auth/confirm-email/{token} (contract: 4.3 A6). Public (token); idempotent.
-async fn confirm_email(
-    State(state): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
-) -> ApiResult<Response> {
+async fn confirm_email(State(state): State<AppState>, path: PathParams) -> ApiResult<Response> {
     let claims = state
         .tokens
-        .verify(TokenKind::ConfirmEmail, &token)
+        .verify(TokenKind::ConfirmEmail, path.get("token"))
         .map_err(|_| ApiError::bad_request(INVALID_TOKEN))?;
     let mut c = state.db.acquire().await?;
     users::find_by_id(c.conn(), claims.sub)
@@ -238,7 +235,7 @@ async fn request_reset(
 /// POST /api/auth/reset-password/{token} (contract: 4.3 A8). Public (token).
 async fn reset_password(
     State(state): State<AppState>,
-    axum::extract::Path(token): axum::extract::Path<String>,
+    path: PathParams,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let mut v = Validator::new();
@@ -246,7 +243,7 @@ async fn reset_password(
     v.finish().map_err(ApiError::validation)?;
     let claims = state
         .tokens
-        .verify(TokenKind::ResetPassword, &token)
+        .verify(TokenKind::ResetPassword, path.get("token"))
         .map_err(|_| ApiError::bad_request(INVALID_TOKEN))?;
     let pv = claims
         .pv

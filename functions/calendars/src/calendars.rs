@@ -166,7 +166,9 @@ pub async fn delete_calendar(
     if cal.creator_id != user.id() {
         return Err(ApiError::forbidden(CREATOR_ONLY));
     }
-    // Memberships go by foreign-key cascade in the same transaction.
+    // Memberships go by foreign-key cascade in the same transaction; the events are locked
+    // first, so the cascade takes event rows before their participations, as event writes do.
+    shared::db::events::lock_of_calendar(tx.conn(), cal.id).await?;
     calendars::delete(tx.conn(), cal.id).await?;
     tx.commit().await?;
     Ok(empty(StatusCode::OK))

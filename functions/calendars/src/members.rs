@@ -11,7 +11,7 @@ use shared::domain::calendar::{MemberJson, kind, role};
 use shared::domain::user::PublicUser;
 use shared::domain::validate::Validator;
 use shared::http::{
-    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, ResultExt, created, empty, ok,
+    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, PathParams, ResultExt, created, empty, ok,
 };
 use shared::mail::templates;
 use shared::{AppState, jobs};
@@ -254,6 +254,7 @@ pub async fn remove_member(
     let now = state.clock.now_ms();
     // The membership's participations go by foreign-key cascade; the events they were in
     // change version. The tasks the member created here go with them.
+    shared::db::events::lock_of_member(tx.conn(), m.id).await?;
     shared::db::events::bump_versions_of_member(tx.conn(), m.id, now).await?;
     shared::db::events::delete_tasks_of_member(tx.conn(), cal.id, target).await?;
     calendars::delete_member(tx.conn(), m.id).await?;
@@ -265,11 +266,11 @@ pub async fn remove_member(
 /// (token); `{anyId}` is ignored, the calendar comes from the token; idempotent.
 pub async fn confirm_calendar(
     State(state): State<AppState>,
-    axum::extract::Path((_any, token)): axum::extract::Path<(String, String)>,
+    path: PathParams,
 ) -> ApiResult<Response> {
     let claims = state
         .tokens
-        .verify(TokenKind::ConfirmCalendar, &token)
+        .verify(TokenKind::ConfirmCalendar, path.get("token"))
         .map_err(|_| ApiError::bad_request("Invalid or expired token"))?;
     let calendar_id = claims
         .calendar_id

@@ -1,13 +1,11 @@
 //! Loading events, the permission rules of 4.8.2, and ETag / If-Match (4.8.6).
 
 use axum::http::HeaderMap;
-use shared::db::Conn;
 use shared::db::calendars::{self, Member};
 use shared::db::events::{self, Event, ParticipationOf};
+use shared::db::{Conn, reborrow};
 use shared::domain::calendar::role;
 use shared::http::{ApiError, ApiResult};
-
-use crate::shape::reborrow;
 
 pub const EVENT_NOT_FOUND: &str = "Event not found";
 

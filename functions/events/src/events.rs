@@ -299,19 +299,21 @@ pub async fn update_event(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let mut tx = state.db.begin().await?;
-    if q.get("scope") == Some("following") {
-        // A split adds an event to the calendar: its row is locked (shared) before the event's,
-        // in the order a calendar deletion takes them (calendar, then its events by cascade).
-        let cal = {
+    // A split adds an event to the calendar: its row is locked (shared) before the event's, in
+    // the order a calendar deletion takes them. Events never move, so the calendar is read
+    // before the transaction (which must not wait for a second connection of the pool).
+    let split_calendar = match q.get("scope") {
+        Some("following") => {
             let mut c = state.db.acquire().await?;
             events::find_by_id(c.conn(), ids.get("id"))
                 .await?
                 .map(|e| e.calendar_id)
-        };
-        if let Some(cal) = cal {
-            calendars::lock_shared(tx.conn(), cal).await?;
         }
+        _ => None,
+    };
+    let mut tx = state.db.begin().await?;
+    if let Some(cal) = split_calendar {
+        calendars::lock_shared(tx.conn(), cal).await?;
     }
     let found = events::find_for_update(tx.conn(), ids.get("id")).await?;
     let all_day_now = match body.get("allDay") {
@@ -357,10 +359,16 @@ pub async fn update_event(
             return Ok(res);
         }
     }
-    e.updated_at = state.clock.now_ms();
-    save(tx.conn(), &e).await?;
-    update_task(&mut tx, &e, &input, e.updated_at).await?;
-    crate::occurrences::discard_stale_overrides(&mut tx, &stored, &e).await?;
+    // A PATCH that changes nothing changes nothing: not `updatedAt`, not the version (4.8.7).
+    let now = state.clock.now_ms();
+    let task_changed = update_task(&mut tx, &e, &input, now).await?;
+    if e != stored {
+        e.updated_at = now;
+        save(tx.conn(), &e).await?;
+        crate::occurrences::discard_stale_overrides(&mut tx, &stored, &e).await?;
+    } else if task_changed {
+        events::bump_version(tx.conn(), e.id, now).await?;
+    }
     let e = load(tx.conn(), e.id).await?;
     let body = full_event(tx.conn(), &e, user.id(), None).await?;
     tx.commit().await?;
@@ -385,24 +393,30 @@ pub fn apply_fields(e: &mut Event, input: &EventInput) {
     }
 }
 
-/// Applies `priority` and `isCompleted` to a task.
-pub async fn update_task(tx: &mut Tx, e: &Event, input: &EventInput, now: i64) -> ApiResult<()> {
+/// Applies `priority` and `isCompleted` to a task; returns whether that changed it (only then is
+/// it written).
+pub async fn update_task(tx: &mut Tx, e: &Event, input: &EventInput, now: i64) -> ApiResult<bool> {
     if e.event_type != "task" || (!input.priority.is_present() && input.is_completed.is_none()) {
-        return Ok(());
+        return Ok(false);
     }
-    if let Some(mut t) = events::find_task(tx.conn(), e.id).await? {
-        match &input.priority {
-            Opt::Set(p) => t.priority = Some(p.clone()),
-            Opt::Null => t.priority = None,
-            Opt::Absent => {}
-        }
-        if let Some(done) = input.is_completed {
-            t.is_completed = done;
-        }
-        t.updated_at = now;
-        events::upsert_task(tx.conn(), &t, false).await?;
+    let Some(stored) = events::find_task(tx.conn(), e.id).await? else {
+        return Ok(false);
+    };
+    let mut t = stored.clone();
+    match &input.priority {
+        Opt::Set(p) => t.priority = Some(p.clone()),
+        Opt::Null => t.priority = None,
+        Opt::Absent => {}
     }
-    Ok(())
+    if let Some(done) = input.is_completed {
+        t.is_completed = done;
+    }
+    if t == stored {
+        return Ok(false);
+    }
+    t.updated_at = now;
+    events::upsert_task(tx.conn(), &t, false).await?;
+    Ok(true)
 }
 
 /// DELETE /api/events/{id} (contract: 4.8.7 E4). Owners (any event) and editors (their own) of

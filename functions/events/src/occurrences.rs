@@ -9,7 +9,9 @@ use shared::AppState;
 use shared::db::Tx;
 use shared::db::events::{self, Event};
 use shared::domain::validate::Opt;
-use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, ResultExt, empty};
+use shared::http::{
+    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, PathParams, ResultExt, empty,
+};
 
 use crate::access::{Action, authorize, check_if_match, load, lock, save};
 use crate::events::{apply_fields, check_order, set_recurrence, set_when, update_task, with_etag};
@@ -57,20 +59,12 @@ fn without_exdates(e: &Event) -> Vec<String> {
         .collect()
 }
 
-fn raw_original(params: &[(String, String)]) -> String {
-    params
-        .iter()
-        .find(|(k, _)| k == "originalStartedAt")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
 /// PATCH /api/events/{id}/occurrences/{originalStartedAt} (contract: 4.8.7 E5). As E3.
 pub async fn update_occurrence(
     State(state): State<AppState>,
     user: CurrentUser,
     ids: PathIds,
-    axum::extract::Path(params): axum::extract::Path<Vec<(String, String)>>,
+    params: PathParams,
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
@@ -89,7 +83,7 @@ pub async fn update_occurrence(
     if recurrence_of(&e).is_none_or(|r| !r.is_recurring()) {
         return Err(ApiError::bad_request(NOT_RECURRING));
     }
-    let start = original_start(&e, &raw_original(&params))
+    let start = original_start(&e, params.get("originalStartedAt"))
         .ok_or_else(|| ApiError::not_found(NO_OCCURRENCE))?;
     let occ =
         find_occurrence(&e, start, false).ok_or_else(|| ApiError::not_found(NO_OCCURRENCE))?;
@@ -183,7 +177,7 @@ pub async fn delete_occurrence(
     State(state): State<AppState>,
     user: CurrentUser,
     ids: PathIds,
-    axum::extract::Path(params): axum::extract::Path<Vec<(String, String)>>,
+    params: PathParams,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
@@ -192,7 +186,7 @@ pub async fn delete_occurrence(
     if recurrence_of(&e).is_none_or(|r| !r.is_recurring()) {
         return Err(ApiError::bad_request(NOT_RECURRING));
     }
-    let start = original_start(&e, &raw_original(&params))
+    let start = original_start(&e, params.get("originalStartedAt"))
         .ok_or_else(|| ApiError::not_found(NO_OCCURRENCE))?;
     find_occurrence(&e, start, true).ok_or_else(|| ApiError::not_found(NO_OCCURRENCE))?;
     check_if_match(&headers, &e)?;
@@ -250,9 +244,9 @@ pub async fn split(
     let from = from.ok_or_else(|| {
         ApiError::validation(vec!["from is required when scope is following".into()])
     })?;
-    let Some(r) = recurrence_of(stored).filter(|r| r.is_recurring()) else {
+    if recurrence_of(stored).is_none_or(|r| !r.is_recurring()) {
         return Err(ApiError::bad_request(NOT_RECURRING));
-    };
+    }
     let start = original_start(stored, from).ok_or_else(|| ApiError::not_found(NO_OCCURRENCE))?;
     let occ =
         find_occurrence(stored, start, false).ok_or_else(|| ApiError::not_found(NO_OCCURRENCE))?;
@@ -351,7 +345,6 @@ pub async fn split(
         }
     }
     update_task(tx, &new, input, now).await?;
-    let _ = r;
     let new = load(tx.conn(), new.id).await?;
     let body = full_event(tx.conn(), &new, caller, None).await?;
     Ok(Some(with_etag(StatusCode::OK, &new, &body)))

@@ -11,7 +11,7 @@ use shared::db::{Conn, Tx};
 use shared::domain::calendar::role;
 use shared::domain::validate::Validator;
 use shared::http::{
-    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, ResultExt, created, empty, ok,
+    ApiError, ApiResult, CurrentUser, JsonBody, PathIds, PathParams, ResultExt, created, empty, ok,
 };
 use shared::mail::templates;
 use shared::{AppState, jobs};
@@ -318,17 +318,13 @@ pub async fn remove_participation(
 /// (contract: 4.9 P5). Public (token); the path ids are ignored; idempotent.
 pub async fn confirm_participation(
     State(state): State<AppState>,
-    axum::extract::Path(params): axum::extract::Path<Vec<(String, String)>>,
+    params: PathParams,
 ) -> ApiResult<Response> {
     let invalid = || ApiError::bad_request("Invalid or expired token");
-    let token = params
-        .iter()
-        .find(|(k, _)| k == "token")
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default();
+    let token = params.get("token");
     let claims = state
         .tokens
-        .verify(TokenKind::ConfirmArrangement, &token)
+        .verify(TokenKind::ConfirmArrangement, token)
         .map_err(|_| invalid())?;
     let pid = claims.event_participation_id.ok_or_else(invalid)?;
     // The event is locked before the participation is read (the order every event write

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use shared::clock::format_ms;
 use shared::db::calendars::{self, Calendar, Member};
 use shared::db::events::{Event, Participation, ParticipationOf, Task};
-use shared::db::{Conn, users};
+use shared::db::{Conn, reborrow, users};
 use shared::domain::calendar::MemberJson;
 use shared::domain::recurrence::Occurrence;
 use shared::domain::user::PublicUser;
@@ -216,27 +216,24 @@ async fn member_with(mut conn: Conn<'_>, member_id: i64, with_calendar: bool) ->
     Ok(v)
 }
 
-/// A shorter-lived `Conn` from a longer one.
-pub fn reborrow<'a>(c: &'a mut Conn<'_>) -> Conn<'a> {
-    match c {
-        Conn::MySql(x) => Conn::MySql(x),
-        Conn::Sqlite(x) => Conn::Sqlite(x),
-    }
-}
-
-/// Orders participations: home calendar first (the caller's, then the creator's, then by id),
-/// then the rest by id (contract 4.1).
+/// Orders participations (contract 4.1): a caller with no participation in the home calendar
+/// (an invitee from outside it) sees their own first; then the home calendar's (the caller's,
+/// then the creator's, then by id); then the rest by id. So `participations[0]` is always in a
+/// calendar the caller may list with M7, which the frontend reloads after an RSVP.
 pub fn order_participations(e: &Event, parts: &mut [ParticipationOf], caller: i64) {
+    let home = |p: &ParticipationOf| p.m_calendar_id == e.calendar_id;
+    let outsider = !parts.iter().any(|p| home(p) && p.m_user_id == caller);
     parts.sort_by_key(|p| {
-        let home = p.m_calendar_id == e.calendar_id;
-        let rank = if !home {
-            3
-        } else if p.m_user_id == caller {
+        let rank = if outsider && p.m_user_id == caller {
             0
-        } else if p.m_user_id == e.creator_id {
+        } else if !home(p) {
+            4
+        } else if p.m_user_id == caller {
             1
-        } else {
+        } else if p.m_user_id == e.creator_id {
             2
+        } else {
+            3
         };
         (rank, p.p.id)
     });

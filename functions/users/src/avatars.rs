@@ -1,14 +1,14 @@
 //! Avatar upload and the static avatar route (U6, S1).
 
+use axum::extract::State;
 use axum::extract::multipart::{Multipart, MultipartRejection};
-use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use shared::AppState;
 use shared::db::{uploads, users};
 use shared::domain::user::{DEFAULT_AVATAR, is_avatar_name};
-use shared::http::{ApiError, ApiResult, CurrentUser, created};
+use shared::http::{ApiError, ApiResult, CurrentUser, PathParams, created};
 
 /// The largest accepted file (4 MiB).
 pub const FILE_LIMIT: usize = 4 * 1024 * 1024;
@@ -54,9 +54,34 @@ pub async fn upload_avatar(
     };
     let name = format!("{}.{ext}", uuid::Uuid::new_v4());
     let now = state.clock.now_ms();
+    // The file is written before the transaction, which then holds the user's row only for a
+    // few statements; every way out without a commit deletes it again.
+    state.avatars.save(&name, &bytes).await?;
+    match record_upload(&state, user.id(), &name, now).await {
+        Ok(replaced) => {
+            for old in &replaced {
+                state.avatars.delete(old).await?;
+            }
+            Ok(created(&json!({"server_filename": name})))
+        }
+        Err(e) => {
+            state.avatars.delete(&name).await?;
+            Err(e)
+        }
+    }
+}
+
+/// Records a new upload within the quota, marking the user's previous unreferenced uploads
+/// replaced; returns their names (their files are deleted once this has committed).
+async fn record_upload(
+    state: &AppState,
+    user_id: i64,
+    name: &str,
+    now: i64,
+) -> ApiResult<Vec<String>> {
     let mut tx = state.db.begin().await?;
     // One user's uploads take turns, so the count and the replacement cannot be raced.
-    let me = users::find_for_update(tx.conn(), user.id())
+    let me = users::find_for_update(tx.conn(), user_id)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     let (recent, oldest) = uploads::count_since(tx.conn(), me.id, now - HOUR_MS).await?;
@@ -72,16 +97,9 @@ pub async fn upload_avatar(
     for old in &replaced {
         uploads::mark_deleted(tx.conn(), old, now).await?;
     }
-    uploads::insert(tx.conn(), me.id, &name, now).await?;
-    state.avatars.save(&name, &bytes).await?;
-    if let Err(e) = tx.commit().await {
-        state.avatars.delete(&name).await?;
-        return Err(e.into());
-    }
-    for old in &replaced {
-        state.avatars.delete(old).await?;
-    }
-    Ok(created(&json!({"server_filename": name})))
+    uploads::insert(tx.conn(), me.id, name, now).await?;
+    tx.commit().await?;
+    Ok(replaced)
 }
 
 fn no_file() -> ApiError {
@@ -122,22 +140,20 @@ async fn read_file(mut multipart: Multipart) -> ApiResult<Vec<u8>> {
 }
 
 /// GET /uploads/avatars/{name} (contract: 4.11 S1). Public.
-pub async fn get_avatar(
-    State(state): State<AppState>,
-    Path(name): Path<String>,
-) -> ApiResult<Response> {
+pub async fn get_avatar(State(state): State<AppState>, path: PathParams) -> ApiResult<Response> {
+    let name = path.get("name");
     let not_found = || ApiError::not_found(format!("Cannot GET /uploads/avatars/{name}"));
-    if !is_avatar_name(&name) {
+    if !is_avatar_name(name) {
         return Err(not_found());
     }
     let known = name == DEFAULT_AVATAR || {
         let mut c = state.db.acquire().await?;
-        uploads::exists(c.conn(), &name).await?
+        uploads::exists(c.conn(), name).await?
     };
     if !known {
         return Err(not_found());
     }
-    let bytes = state.avatars.read(&name).await?.ok_or_else(not_found)?;
+    let bytes = state.avatars.read(name).await?.ok_or_else(not_found)?;
     let lower = name.to_ascii_lowercase();
     let content_type = if lower.ends_with(".png") {
         "image/png"

@@ -226,8 +226,9 @@ pub async fn update_user(
     users::update_profile(tx.conn(), &u).await?;
     let replaced = previous_picture != u.profile_picture_name && previous_picture != DEFAULT_AVATAR;
     if replaced {
-        // The replaced upload is no longer referenced: delete it now (contract 6.2 allows it).
-        uploads::delete(tx.conn(), &previous_picture).await?;
+        // The replaced upload is no longer referenced: its file goes now (contract 6.2 allows
+        // it); its row stays, marked, so the upload quota still counts it.
+        uploads::mark_deleted(tx.conn(), &previous_picture, u.updated_at).await?;
     }
     tx.commit().await?;
     if replaced {
@@ -278,6 +279,11 @@ pub async fn delete_user(
 ) -> ApiResult<Response> {
     own_account(&user, ids.get("id"))?;
     let mut tx = state.db.begin().await?;
+    // Locked first: an upload or profile change of this user in flight finishes before, so
+    // every file it stored is in the list below.
+    users::find_for_update(tx.conn(), user.id())
+        .await?
+        .ok_or_else(ApiError::unauthorized)?;
     let files = uploads::names_of_user(tx.conn(), user.id()).await?;
     for name in &files {
         uploads::delete(tx.conn(), name).await?;

@@ -116,10 +116,26 @@ async fn find(state: &AppState, tx: &mut Tx, c: &Claims) -> ApiResult<Found> {
     }
 }
 
+/// The transaction of a refresh or logout, with the token's session locked first (see
+/// [`sessions::lock_session`]). The session is looked up outside the transaction, so that the
+/// lock is the transaction's first read and every later read sees the latest commits.
+async fn begin_locked(state: &AppState, c: &Claims) -> ApiResult<Tx> {
+    let nonce = c.nonce.as_deref().unwrap_or_default();
+    let session = sessions::find_nonce(state.db.acquire().await?.conn(), c.sub, nonce)
+        .await?
+        .map(|n| n.session_id)
+        .ok_or_else(|| ApiError::bad_request(INVALID))?;
+    let mut tx = state.db.begin().await?;
+    if !sessions::lock_session(tx.conn(), session).await? {
+        return Err(ApiError::bad_request(INVALID));
+    }
+    Ok(tx)
+}
+
 /// A5: refreshes, rotating the nonce when it is older than a day.
 pub async fn refresh(state: &AppState, token: &str) -> ApiResult<Refreshed> {
     let claims = verify(state, token)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = begin_locked(state, &claims).await?;
     let found = find(state, &mut tx, &claims).await;
     let found = match found {
         Ok(f) => f,
@@ -139,8 +155,7 @@ pub async fn refresh(state: &AppState, token: &str) -> ApiResult<Refreshed> {
             // a concurrent one (the UPDATE found N already replaced) takes the grace path.
             if sessions::mark_replaced(tx.conn(), n.id, now).await? {
                 let nonce = new_nonce();
-                // The session row is locked by the nonce's foreign key only once we insert, so a
-                // logout or revocation may have deleted it meanwhile: the token is then invalid.
+                // The session is locked, so its foreign key holds; mapped all the same.
                 let id = sessions::insert_nonce(tx.conn(), n.session_id, n.user_id, &nonce, now)
                     .await
                     .on_foreign_key_violation(|| ApiError::bad_request(INVALID))?;
@@ -179,7 +194,7 @@ async fn successor(state: &AppState, tx: &mut Tx, n: &sessions::Nonce) -> ApiRes
 /// A4: deletes the token's session.
 pub async fn logout(state: &AppState, token: &str) -> ApiResult<()> {
     let claims = verify(state, token)?;
-    let mut tx = state.db.begin().await?;
+    let mut tx = begin_locked(state, &claims).await?;
     let res = match find(state, &mut tx, &claims).await {
         Ok(Found::Current(n) | Found::InGrace(n)) => {
             sessions::delete_session(tx.conn(), n.session_id).await?;

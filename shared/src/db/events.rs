@@ -387,6 +387,58 @@ pub async fn delete_tasks_of_member(
     .map(|_| ()))
 }
 
+/// Locks every event of a calendar, by primary key in id order (`FOR UPDATE` on MySQL). A
+/// calendar deletion takes them after the calendar and before its cascade reaches their
+/// participations: the order every event write takes (event row, then its index entries and
+/// rows), so the two cannot deadlock. A locking read through the calendar index would take
+/// that index first and deadlock with a concurrent E4.
+pub async fn lock_of_calendar(mut conn: Conn<'_>, calendar_id: i64) -> sqlx::Result<()> {
+    let ids: Vec<i64> = with_conn!(super::reborrow(&mut conn), |c| sqlx::query_scalar(
+        "SELECT id FROM events WHERE calendar_id = ? ORDER BY id"
+    )
+    .bind(calendar_id)
+    .fetch_all(c)
+    .await)?;
+    lock_ids(conn, &ids).await
+}
+
+/// Locks the events a membership participates in, by primary key in id order, before its
+/// participations go (a member's removal): event first, then its rows, as every event write.
+pub async fn lock_of_member(mut conn: Conn<'_>, member_id: i64) -> sqlx::Result<()> {
+    let ids: Vec<i64> = with_conn!(super::reborrow(&mut conn), |c| {
+        sqlx::query_scalar(
+        "SELECT event_id FROM event_participations WHERE calendar_member_id = ? ORDER BY event_id"
+    )
+    .bind(member_id)
+    .fetch_all(c)
+    .await
+    })?;
+    lock_ids(conn, &ids).await
+}
+
+/// `SELECT … WHERE id IN (…) FOR UPDATE` in chunks, on ids sorted ascending.
+async fn lock_ids(mut conn: Conn<'_>, ids: &[i64]) -> sqlx::Result<()> {
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        // Integers only (formatted from i64): safe to build into the text.
+        let select = format!("SELECT id FROM events WHERE id IN ({list}) ORDER BY id");
+        match super::reborrow(&mut conn) {
+            Conn::MySql(c) => {
+                let sql = format!("{select} FOR UPDATE");
+                super::timed(sqlx::query(&sql).fetch_all(c)).await?;
+            }
+            Conn::Sqlite(c) => {
+                sqlx::query(&select).fetch_all(c).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Bumps the version of every event a membership participates in (before its rows go away).
 pub async fn bump_versions_of_member(conn: Conn<'_>, member_id: i64, now: i64) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(

@@ -169,6 +169,15 @@ impl Tx {
     }
 }
 
+/// A shorter-lived `Conn` from a longer one, for a repository function that runs several
+/// statements on the connection it was given.
+pub fn reborrow<'a>(c: &'a mut Conn<'_>) -> Conn<'a> {
+    match c {
+        Conn::MySql(x) => Conn::MySql(x),
+        Conn::Sqlite(x) => Conn::Sqlite(x),
+    }
+}
+
 /// Which backend a URL selects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -318,7 +327,8 @@ async fn limit_statements(c: &mut MySqlConnection) -> sqlx::Result<()> {
         format!("SET SESSION max_execution_time = {ms}")
     };
     c.execute(limit.as_str()).await?;
-    let wait = ms.div_ceil(1000);
+    // Whole seconds, below the client-side bound: the server ends a lock wait first, cleanly.
+    let wait = (ms / 1000).max(1);
     c.execute(format!("SET SESSION innodb_lock_wait_timeout = {wait}").as_str())
         .await?;
     Ok(())

@@ -66,20 +66,32 @@ pub async fn insert_nonce(
     .map(|r| r.insert_id()))
 }
 
-/// Finds the nonce `nonce` of user `user_id` and locks it until the transaction ends (`FOR
-/// UPDATE` on MySQL). Refreshes of one token therefore take turns: the second sees the first's
-/// rotation (N replaced, its successor S committed) instead of a snapshot in which N is still
-/// current, and hands out S too (contract 3.4 step 4).
+/// Finds the nonce `nonce` of user `user_id`.
 pub async fn find_nonce(conn: Conn<'_>, user_id: i64, nonce: &str) -> sqlx::Result<Option<Nonce>> {
-    crate::with_conn_locking!(
-        conn,
-        nonce_select!("WHERE nonce = ? AND user_id = ?"),
-        |c, sql| sqlx::query_as::<_, Nonce>(sql)
-            .bind(nonce)
-            .bind(user_id)
-            .fetch_optional(c)
-            .await
-    )
+    with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
+        "WHERE nonce = ? AND user_id = ?"
+    ))
+    .bind(nonce)
+    .bind(user_id)
+    .fetch_optional(c)
+    .await)
+}
+
+/// Locks a session's row until the transaction ends (`FOR UPDATE` on MySQL); returns whether
+/// it exists. A refresh or logout takes it first, so the requests of one session take turns:
+/// a second refresh sees the first's rotation (N replaced, S committed) and hands out S too
+/// (contract 3.4 step 4). Session first, then its nonces, is also the order in which a
+/// revocation's cascade locks them, so the two cannot deadlock. (Locking the nonce instead
+/// deadlocked on MariaDB: inserting S needs the gap before N, which the waiters queue on.)
+pub async fn lock_session(conn: Conn<'_>, session_id: i64) -> sqlx::Result<bool> {
+    let found: Option<i64> =
+        crate::with_conn_locking!(conn, "SELECT id FROM sessions WHERE id = ?", |c, sql| {
+            sqlx::query_scalar(sql)
+                .bind(session_id)
+                .fetch_optional(c)
+                .await
+        })?;
+    Ok(found.is_some())
 }
 
 /// The current (not replaced) nonce of a session.

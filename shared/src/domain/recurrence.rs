@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 use std::str::FromStr;
 
 use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc,
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, TimeZone,
+    Timelike, Utc,
 };
 use chrono_tz::Tz;
 use rrule::{Frequency, RRule, RRuleSet, Unvalidated};
@@ -492,7 +493,12 @@ impl Series<'_> {
         to: i64,
         emit: &mut dyn FnMut(Occurrence),
     ) {
-        let start = self.start_local();
+        // The rrule crate counts in whole seconds: the rule runs from the start's whole second,
+        // and each instance gets the start's milliseconds back (a series at 09:00:00.250 recurs
+        // at 09:00:00.250, and COUNT still recognises the start as the first instance).
+        let exact = self.start_local();
+        let frac = exact - exact.with_nanosecond(0).unwrap_or(exact);
+        let start = exact - frac;
         // How far before `from` an occurrence may start and still overlap it (plus a day of slack
         // for DST and zone offsets).
         let span = (first.end_ms - first.start_ms).max(0) + 2 * 86_400_000;
@@ -521,7 +527,7 @@ impl Series<'_> {
             if let Some(b) = budget.as_mut() {
                 *b -= 1;
             }
-            let o = self.occurrence_at_local(d.naive_utc());
+            let o = self.occurrence_at_local(d.naive_utc() + frac);
             let past_until = match rule.until {
                 Some(Until::Instant(u)) => o.start_ms > u,
                 Some(Until::Date(u)) => o.date.is_some_and(|x| x > u),
@@ -598,6 +604,26 @@ mod tests {
 
     fn lines(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn occurrences_keep_the_milliseconds_of_the_series_start() {
+        let start = ms("2025-04-01T09:00:00.250Z");
+        for rule in ["RRULE:FREQ=DAILY;COUNT=3", "RRULE:FREQ=DAILY"] {
+            let r = Recurrence::parse(&[rule.to_string()], false).unwrap();
+            let s = Series {
+                tz: Tz::Europe__Kyiv,
+                all_day: false,
+                start_ms: start,
+                end_ms: start + 3_600_000,
+                start_date: None,
+                days: 0,
+                recurrence: &r,
+            };
+            let (list, _) = s.expand(start, start + 10 * 86_400_000, 3);
+            let starts: Vec<i64> = list.iter().map(|o| o.start_ms).collect();
+            assert_eq!(starts, [0, 1, 2].map(|d| start + d * 86_400_000), "{rule}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
 
@@ -89,8 +89,13 @@ pub struct PathIds(Vec<(String, i64)>);
 const NOT_IDS: [&str; 4] = ["token", "anyId", "name", "originalStartedAt"];
 
 impl PathIds {
-    /// The id named `name` (a route bug if absent, hence the panic-free default of 0).
+    /// The id named `name`; asking for a name the route does not have is a bug, loud in debug
+    /// builds (tests) and 0 (no row has it) in release.
     pub fn get(&self, name: &str) -> i64 {
+        debug_assert!(
+            self.0.iter().any(|(n, _)| n == name),
+            "the route has no id parameter {name:?}"
+        );
         self.0
             .iter()
             .find(|(n, _)| n == name)
@@ -108,13 +113,63 @@ pub fn parse_path_id(s: &str) -> Option<i64> {
         .filter(|v| (1..=i64::from(i32::MAX)).contains(v))
 }
 
+/// The path parameters of the matched route, percent-decoded, with bytes that are not UTF-8
+/// read as U+FFFD. A mangled segment (`/api/auth/confirm-email/%FF%FE`) is then refused by the
+/// route's own rule, in the contract's JSON (an invalid token, an id that is not a positive
+/// integer, a name that is no avatar), never by axum's plain-text `Invalid URL` rejection.
+#[derive(Clone, Debug, Default)]
+pub struct PathParams(Vec<(String, String)>);
+
+impl PathParams {
+    /// The parameter `name` (`""` when the route has none of that name).
+    pub fn get(&self, name: &str) -> &str {
+        debug_assert!(
+            self.0.iter().any(|(n, _)| n == name),
+            "the route has no path parameter {name:?}"
+        );
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every parameter, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(n, v)| (n.as_str(), v.as_str()))
+    }
+
+    /// Reads them off the route template and the request path, segment by segment.
+    fn of(template: &str, path: &str) -> Self {
+        let params = template
+            .split('/')
+            .zip(path.split('/'))
+            .filter_map(|(t, raw)| {
+                let name = t.strip_prefix('{')?.strip_suffix('}')?;
+                let value = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+                Some((name.to_string(), value.into_owned()))
+            })
+            .collect();
+        PathParams(params)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParams {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        let template = parts
+            .extensions
+            .get::<axum::extract::MatchedPath>()
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no matched route")))?;
+        Ok(PathParams::of(template.as_str(), parts.uri.path()))
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for PathIds {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
-        let raw = RawPathParams::from_request_parts(parts, state)
-            .await
-            .map_err(|_| ApiError::bad_request("Invalid path"))?;
+        let raw = PathParams::from_request_parts(parts, state).await?;
         let mut ids = Vec::new();
         let mut errors = Vec::new();
         for (name, value) in raw.iter() {
@@ -132,14 +187,6 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
             Err(ApiError::validation(errors))
         }
     }
-}
-
-/// A path parameter that is not an id (a token), percent-decoded.
-pub async fn path_str(parts: &mut Parts, name: &str) -> Option<String> {
-    let raw = RawPathParams::from_request_parts(parts, &()).await.ok()?;
-    raw.iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| v.to_string())
 }
 
 /// The query string, qs-style: keys kept verbatim (`after[id]`), percent-decoding with `+` as

@@ -198,4 +198,31 @@ shared::db_tests! { spawn =>
             split.assert_error(404, json!("Event not found"));
         }
     }
+
+    async fn events_deleted_while_their_calendar_is_deleted_never_deadlock(app) {
+        let cast = Cast::new(app).await;
+        let res = app.send_json(Method::POST, &cast.owner, "/api/calendars",
+            json!({"name": "Doomed", "color": "#33B679"})).await;
+        let cal = res.json()["id"].as_i64().unwrap();
+        let mut paths = Vec::new();
+        for _ in 0..N {
+            let e = create(app, &cast.owner, arrangement(cal, &[cast.owner.id])).await;
+            paths.push(format!("/api/events/{}", e["id"]));
+        }
+        app.warm_pool().await;
+
+        let deletes = concurrently(paths.iter().map(|p| {
+            app.request(Method::DELETE, p).bearer(&cast.owner.access).spawn()
+        }));
+        let deleting = app.request(Method::DELETE, &format!("/api/calendars/{cal}"))
+            .bearer(&cast.owner.access).spawn();
+        let (all, deleted) = tokio::join!(deletes, deleting);
+
+        assert_eq!(deleted.status, 200, "{}", deleted.text());
+        let c = status_counts(&all);
+        assert_eq!(c.keys().copied().filter(|s| *s != 200 && *s != 404).count(), 0, "{c:?}");
+        for r in all.iter().filter(|r| r.status == 404) {
+            r.assert_error(404, json!("Event not found"));
+        }
+    }
 }

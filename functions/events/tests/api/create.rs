@@ -46,7 +46,9 @@ shared::db_tests! { spawn =>
         let got = app.get(&cast.guest, &format!("/api/events/{}", e["id"])).await;
         assert_eq!(got.status, 200);
         assert_eq!(got.header("etag"), Some(etag.as_str()));
-        assert_eq!(got.json()["participations"][0]["calendarMember"]["userId"], cast.editor.id, "home calendar first, caller has none there");
+        // Contract 4.1 as updated (issue 9): an invitee with no participation in the home
+        // calendar sees their own first (before: the home calendar's, which M7 refuses them).
+        assert_eq!(got.json()["participations"][0]["calendarMember"]["userId"], cast.guest.id, "the caller's own row first, none in the home calendar");
         let as_viewer = app.get(&cast.viewer, &format!("/api/events/{}", e["id"])).await.json();
         assert_eq!(as_viewer["participations"][0]["calendarMember"]["userId"], cast.viewer.id, "the caller's home row first");
         assert_eq!(as_viewer["participations"][1]["calendarMember"]["userId"], cast.editor.id, "then the creator's");

@@ -3,6 +3,7 @@
 mod authz;
 mod concurrency;
 mod create;
+mod defects;
 mod helpers;
 mod lambda;
 mod limits;
