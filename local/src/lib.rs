@@ -11,12 +11,16 @@ use shared::jobs::{self, Delivery};
 
 /// Every router, merged, behind the shared edge middleware.
 pub fn app(state: AppState) -> Router {
-    let routes = Router::new()
+    shared::http::app(routes(state.clone()), state)
+}
+
+/// Every function's routes, merged (without the edge).
+pub fn routes(state: AppState) -> Router {
+    Router::new()
         .merge(auth::router(state.clone()))
         .merge(users::router(state.clone()))
         .merge(calendars::router(state.clone()))
-        .merge(events::router(state.clone()));
-    shared::http::app(routes, state)
+        .merge(events::router(state))
 }
 
 /// Delivers what the outbox holds before the process exits (a stop must not leave e-mail that

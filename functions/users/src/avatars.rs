@@ -140,9 +140,14 @@ async fn read_file(mut multipart: Multipart) -> ApiResult<Vec<u8>> {
 }
 
 /// GET /uploads/avatars/{name} (contract: 4.11 S1). Public.
-pub async fn get_avatar(State(state): State<AppState>, path: PathParams) -> ApiResult<Response> {
+pub async fn get_avatar(
+    State(state): State<AppState>,
+    uri: axum::http::Uri,
+    path: PathParams,
+) -> ApiResult<Response> {
     let name = path.get("name");
-    let not_found = || ApiError::not_found(format!("Cannot GET /uploads/avatars/{name}"));
+    // The path as requested (still percent-encoded), like every unknown route's 404 (1.1).
+    let not_found = || ApiError::not_found(format!("Cannot GET {}", uri.path()));
     if !is_avatar_name(name) {
         return Err(not_found());
     }

@@ -3,4 +3,5 @@
 
 mod limits;
 mod migrations;
+mod paths;
 mod server;
