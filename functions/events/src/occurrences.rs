@@ -394,10 +394,6 @@ fn split_lines(
         }
         // EXDATE/RDATE: values at or after `from` move to the new series.
         let (head, values) = line.split_once(':').unwrap_or((line, ""));
-        let r =
-            shared::domain::recurrence::Recurrence::parse(std::slice::from_ref(line), e.all_day)
-                .ok();
-        let _ = r;
         let (mut a, mut b) = (Vec::new(), Vec::new());
         for v in values.split(',') {
             let probe = format!("{head}:{v}");

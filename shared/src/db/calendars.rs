@@ -165,10 +165,9 @@ pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Cal
 /// cannot be deleted meanwhile, while other writers that only share the lock go on (a series
 /// split, which adds an event to the calendar of the event it has already locked).
 pub async fn lock_shared(conn: Conn<'_>, id: i64) -> sqlx::Result<bool> {
-    let found: Option<i64> =
-        crate::with_conn_sharing!(conn, "SELECT id FROM calendars WHERE id = ?", |c, sql| {
-            sqlx::query_scalar(sql).bind(id).fetch_optional(c).await
-        })?;
+    let found: Option<i64> = crate::with_conn_locking!(conn, shared: "SELECT id FROM calendars WHERE id = ?", |c, sql| {
+        sqlx::query_scalar(sql).bind(id).fetch_optional(c).await
+    })?;
     Ok(found.is_some())
 }
 

@@ -37,7 +37,9 @@ macro_rules! with_conn {
 }
 
 /// Like [`with_conn!`] for a `SELECT` that must lock what it reads until the transaction ends:
-/// the identifier `$sql` is bound to the statement, with ` FOR UPDATE` appended on MySQL.
+/// the identifier `$sql` is bound to the statement, with ` FOR UPDATE` appended on MySQL
+/// (`shared:` before the statement: ` LOCK IN SHARE MODE`, which MySQL 8 and MariaDB both
+/// accept, for a row that must not change while other sharers go on).
 ///
 /// Why: a MySQL transaction's plain reads see the snapshot taken at its first read
 /// (REPEATABLE READ), so a read-modify-write could act on a row another transaction has changed
@@ -46,29 +48,16 @@ macro_rules! with_conn {
 /// none): every write transaction is `BEGIN IMMEDIATE` and holds the database's write lock.
 #[macro_export]
 macro_rules! with_conn_locking {
-    ($conn:expr, $select:expr, |$c:ident, $sql:ident| $body:expr) => {
-        match $conn {
-            $crate::db::Conn::MySql($c) => {
-                let $sql: &'static str = concat!($select, " FOR UPDATE");
-                $crate::db::timed(async { $body }).await
-            }
-            $crate::db::Conn::Sqlite($c) => {
-                let $sql: &'static str = $select;
-                $body
-            }
-        }
+    ($conn:expr, shared: $select:expr, |$c:ident, $sql:ident| $body:expr) => {
+        $crate::with_conn_locking!(@ $conn, $select, " LOCK IN SHARE MODE", |$c, $sql| $body)
     };
-}
-
-/// Like [`with_conn_locking!`] with a shared lock (` LOCK IN SHARE MODE`, which MySQL 8 and
-/// MariaDB both accept): the row cannot be changed or deleted until the transaction ends, but
-/// other readers that share the lock go on.
-#[macro_export]
-macro_rules! with_conn_sharing {
     ($conn:expr, $select:expr, |$c:ident, $sql:ident| $body:expr) => {
+        $crate::with_conn_locking!(@ $conn, $select, " FOR UPDATE", |$c, $sql| $body)
+    };
+    (@ $conn:expr, $select:expr, $suffix:literal, |$c:ident, $sql:ident| $body:expr) => {
         match $conn {
             $crate::db::Conn::MySql($c) => {
-                let $sql: &'static str = concat!($select, " LOCK IN SHARE MODE");
+                let $sql: &'static str = concat!($select, $suffix);
                 $crate::db::timed(async { $body }).await
             }
             $crate::db::Conn::Sqlite($c) => {
