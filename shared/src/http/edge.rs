@@ -55,10 +55,70 @@ async fn edge(State(state): State<AppState>, mut req: Request, next: Next) -> Re
             *req.uri_mut() = uri;
         }
         req.extensions_mut().insert(OriginalPath(original));
-        next.run(req).await
+        run_retrying_deadlocks(req, next, &state).await
     };
     finish(&mut res, allowed, &state);
     res
+}
+
+/// How many times a request is run again after its transaction lost a deadlock.
+const DEADLOCK_RETRIES: usize = 2;
+
+/// Runs the request; on MySQL, when its transaction was chosen as a deadlock victim (error 1213,
+/// "try restarting transaction") or gave up a lock wait (1205), runs it again, up to
+/// [`DEADLOCK_RETRIES`] times. InnoDB has rolled the victim back, so the retry starts clean.
+/// Lock ordering (calendar, event, rows) avoids every deadlock we know of; this is for the
+/// ones a wide cascade (an account deletion) can still cause. Only writes are retried, and only
+/// with a body small enough to keep (a declared length of at most 1 MiB, or none).
+async fn run_retrying_deadlocks(req: Request, next: Next, state: &AppState) -> Response {
+    if state.db.backend() != crate::db::Backend::MySql || !is_write(req.method()) {
+        return next.run(req).await;
+    }
+    // The declared length, else what the body itself knows (an in-memory Lambda body); a body
+    // of unknown length streams through unbuffered and is not retried.
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| axum::body::HttpBody::size_hint(req.body()).upper());
+    let limit = super::extract::JSON_LIMIT as u64;
+    if declared.is_none_or(|n| n > limit) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    let read = axum::body::to_bytes(body, super::extract::JSON_LIMIT);
+    let bytes = match tokio::time::timeout(state.config.http.body_timeout, read).await {
+        Ok(Ok(b)) => b,
+        Ok(Err(_)) => {
+            return super::ApiError::payload_too_large("Payload Too Large").into_response();
+        }
+        Err(_) => return super::ApiError::request_timeout().into_response(),
+    };
+    let mut attempt = 0;
+    loop {
+        let req = Request::from_parts(parts.clone(), axum::body::Body::from(bytes.clone()));
+        let res = next.clone().run(req).await;
+        if attempt == DEADLOCK_RETRIES || !lost_a_lock(&res) {
+            return res;
+        }
+        attempt += 1;
+        tracing::warn!(attempt, path = %parts.uri.path(), "transaction lost a deadlock; retrying");
+    }
+}
+
+/// Whether a response is the 500 of a MySQL deadlock (1213) or lock wait timeout (1205).
+fn lost_a_lock(res: &Response) -> bool {
+    let Some(LoggedError(e)) = res.extensions().get::<LoggedError>() else {
+        return false;
+    };
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<sqlx::Error>()
+            .and_then(sqlx::Error::as_database_error)
+            .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+            .is_some_and(|m| matches!(m.number(), 1205 | 1213))
+    })
 }
 
 fn is_write(m: &Method) -> bool {

@@ -226,3 +226,92 @@ shared::db_tests! { spawn =>
         }
     }
 }
+
+/// A request whose transaction InnoDB picks as a deadlock victim (or whose lock wait times out)
+/// is run again (MySQL only). The test makes the deadlock itself: it holds event 2, lets a
+/// calendar deletion lock event 1 and queue on event 2, then asks for event 1. InnoDB rolls
+/// back the lighter transaction, the request's (the test's has written rows); the edge retries
+/// it, and once the test rolls back, the retry deletes the calendar.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_loses_a_deadlock_is_retried_and_succeeds() {
+    let Some(app) = spawn(Backend::MySql).await else {
+        eprintln!("skipped: CHRONOS_TEST_MYSQL_URL is not set");
+        return;
+    };
+    let shared::db::Db::MySql(pool) = app.state.db.clone() else {
+        unreachable!("a MySQL app");
+    };
+    let cast = Cast::new(&app).await;
+    let res = app
+        .send_json(
+            Method::POST,
+            &cast.owner,
+            "/api/calendars",
+            json!({"name": "Doomed", "color": "#33B679"}),
+        )
+        .await;
+    let cal = res.json()["id"].as_i64().unwrap();
+    let first = create(&app, &cast.owner, arrangement(cal, &[])).await["id"]
+        .as_i64()
+        .unwrap();
+    let second = create(&app, &cast.owner, arrangement(cal, &[])).await["id"]
+        .as_i64()
+        .unwrap();
+    app.warm_pool().await;
+
+    let mut t = pool.begin().await.unwrap();
+    for i in 0..50 {
+        sqlx::query("INSERT INTO login_failures (email_key, created_at) VALUES (?, ?)")
+            .bind(format!("heavy{i}@example.com"))
+            .bind(0)
+            .execute(&mut *t)
+            .await
+            .unwrap();
+    }
+    sqlx::query("SELECT id FROM events WHERE id = ? FOR UPDATE")
+        .bind(second)
+        .fetch_one(&mut *t)
+        .await
+        .unwrap();
+    let deleting = app
+        .request(Method::DELETE, &format!("/api/calendars/{cal}"))
+        .bearer(&cast.owner.access)
+        .spawn();
+    // Wait (bounded) until the deletion is locking the calendar's events (it then queues on
+    // event 2; MariaDB lists a locking read that has written nothing in PROCESSLIST only).
+    let waiting = async {
+        loop {
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST \
+                 WHERE INFO LIKE 'SELECT id FROM events WHERE id IN (%) ORDER BY id FOR UPDATE'",
+            )
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if n > 0 {
+                break;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), waiting)
+        .await
+        .expect("the deletion locks the events");
+    sqlx::query("SELECT id FROM events WHERE id = ? FOR UPDATE")
+        .bind(first)
+        .fetch_one(&mut *t)
+        .await
+        .expect("the test's transaction is not the victim");
+    t.rollback().await.unwrap();
+
+    let res = deleting.await;
+    assert_eq!(
+        res.status,
+        200,
+        "retried after the deadlock: {}",
+        res.text()
+    );
+    let gone = app.get(&cast.owner, &format!("/api/calendars/{cal}")).await;
+    assert_eq!(gone.status, 404);
+    app.finish().await;
+}
