@@ -160,15 +160,33 @@ async fn login(State(state): State<AppState>, JsonBody(body): JsonBody) -> ApiRe
         throttle::forgive(&state.db, attempt).await?;
         return Err(ApiError::forbidden("Please verify your email."));
     }
-    let mut tx = state.db.begin().await?;
-    let tokens = sessions::create(&mut tx, &state, user.id, user.password_version).await?;
-    login_failures::clear(tx.conn(), &key).await?;
-    tx.commit().await?;
+    let tokens = match start_session(&state, &user, &key).await {
+        Ok(t) => t,
+        Err(e) => {
+            // The password was right: the attempt is no failure, whatever went wrong after
+            // (a retried request records a new one).
+            throttle::forgive(&state.db, attempt).await?;
+            return Err(e);
+        }
+    };
     Ok(created(&json!({
         "user": OwnUser::from(&user),
         "accessToken": tokens.access,
         "refreshToken": tokens.refresh,
     })))
+}
+
+/// A3's effect once the password checked out: a session, and the key's failures cleared.
+async fn start_session(
+    state: &AppState,
+    user: &users::User,
+    key: &str,
+) -> ApiResult<sessions::SessionTokens> {
+    let mut tx = state.db.begin().await?;
+    let tokens = sessions::create(&mut tx, state, user.id, user.password_version).await?;
+    login_failures::clear(tx.conn(), key).await?;
+    tx.commit().await?;
+    Ok(tokens)
 }
 
 /// The refresh token of A4/A5; every failure is the same 400.

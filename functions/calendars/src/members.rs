@@ -253,10 +253,10 @@ pub async fn remove_member(
         .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
     let now = state.clock.now_ms();
     // The membership's participations go by foreign-key cascade; the events they were in
-    // change version. The tasks the member created here go with them.
-    shared::db::events::lock_of_member(tx.conn(), m.id).await?;
-    shared::db::events::bump_versions_of_member(tx.conn(), m.id, now).await?;
-    shared::db::events::delete_tasks_of_member(tx.conn(), cal.id, target).await?;
+    // are locked first and change version. The tasks the member created here go with them
+    // (a task's creator always holds a participation in it through this membership).
+    let events = shared::db::events::lock_of_member(tx.conn(), m.id).await?;
+    shared::db::events::leave_events(tx.conn(), &events, target, now).await?;
     calendars::delete_member(tx.conn(), m.id).await?;
     tx.commit().await?;
     Ok(empty(StatusCode::OK))

@@ -59,15 +59,23 @@ pub async fn upload_avatar(
     state.avatars.save(&name, &bytes).await?;
     match record_upload(&state, user.id(), &name, now).await {
         Ok(replaced) => {
+            // The upload succeeded; a file that cannot be removed now is only logged.
             for old in &replaced {
-                state.avatars.delete(old).await?;
+                forget_file(&state, old).await;
             }
             Ok(created(&json!({"server_filename": name})))
         }
         Err(e) => {
-            state.avatars.delete(&name).await?;
+            forget_file(&state, &name).await;
             Err(e)
         }
+    }
+}
+
+/// Deletes a stored file, logging (not answering) a failure.
+async fn forget_file(state: &AppState, name: &str) {
+    if let Err(e) = state.avatars.delete(name).await {
+        tracing::warn!(error = %format!("{e:#}"), name, "could not delete an avatar file");
     }
 }
 

@@ -371,22 +371,6 @@ pub async fn list_of_calendar(conn: Conn<'_>, calendar_id: i64) -> sqlx::Result<
     .await)
 }
 
-/// Deletes the tasks a user created with `calendar_id` as home calendar (M5).
-pub async fn delete_tasks_of_member(
-    conn: Conn<'_>,
-    calendar_id: i64,
-    user_id: i64,
-) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "DELETE FROM events WHERE calendar_id = ? AND creator_id = ? AND event_type = 'task'"
-    )
-    .bind(calendar_id)
-    .bind(user_id)
-    .execute(c)
-    .await
-    .map(|_| ()))
-}
-
 /// Locks every event of a calendar, by primary key in id order (`FOR UPDATE` on MySQL). A
 /// calendar deletion takes them after the calendar and before its cascade reaches their
 /// participations: the order every event write takes (event row, then its index entries and
@@ -404,7 +388,7 @@ pub async fn lock_of_calendar(mut conn: Conn<'_>, calendar_id: i64) -> sqlx::Res
 
 /// Locks the events a membership participates in, by primary key in id order, before its
 /// participations go (a member's removal): event first, then its rows, as every event write.
-pub async fn lock_of_member(mut conn: Conn<'_>, member_id: i64) -> sqlx::Result<()> {
+pub async fn lock_of_member(mut conn: Conn<'_>, member_id: i64) -> sqlx::Result<Vec<i64>> {
     let ids: Vec<i64> = with_conn!(super::reborrow(&mut conn), |c| {
         sqlx::query_scalar(
         "SELECT event_id FROM event_participations WHERE calendar_member_id = ? ORDER BY event_id"
@@ -413,7 +397,8 @@ pub async fn lock_of_member(mut conn: Conn<'_>, member_id: i64) -> sqlx::Result<
     .fetch_all(c)
     .await
     })?;
-    lock_ids(conn, &ids).await
+    lock_ids(conn, &ids).await?;
+    Ok(ids)
 }
 
 /// `SELECT … WHERE id IN (…) FOR UPDATE` in chunks, on ids sorted ascending.
@@ -439,17 +424,39 @@ async fn lock_ids(mut conn: Conn<'_>, ids: &[i64]) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Bumps the version of every event a membership participates in (before its rows go away).
-pub async fn bump_versions_of_member(conn: Conn<'_>, member_id: i64, now: i64) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "UPDATE events SET version = version + 1, updated_at = ? WHERE id IN \
-         (SELECT event_id FROM event_participations WHERE calendar_member_id = ?)"
-    )
-    .bind(now)
-    .bind(member_id)
-    .execute(c)
-    .await
-    .map(|_| ()))
+/// Of the events `ids` (already locked), deletes the tasks `user_id` created and bumps the
+/// version of the rest: what a member's removal does to the events it took part in. By primary
+/// key only, so no other row of the calendar is locked on the way.
+pub async fn leave_events(
+    mut conn: Conn<'_>,
+    ids: &[i64],
+    user_id: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    for chunk in ids.chunks(500) {
+        let list = chunk
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
+        // Integers only (formatted from i64): safe to build into the text.
+        let delete = format!(
+            "DELETE FROM events WHERE id IN ({list}) AND creator_id = ? AND event_type = 'task'"
+        );
+        let bump =
+            format!("UPDATE events SET version = version + 1, updated_at = ? WHERE id IN ({list})");
+        with_conn!(super::reborrow(&mut conn), |c| sqlx::query(&delete)
+            .bind(user_id)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+        with_conn!(super::reborrow(&mut conn), |c| sqlx::query(&bump)
+            .bind(now)
+            .execute(c)
+            .await
+            .map(|_| ()))?;
+    }
+    Ok(())
 }
 
 /// The overrides of an event.

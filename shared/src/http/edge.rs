@@ -99,26 +99,26 @@ async fn run_retrying_deadlocks(req: Request, next: Next, state: &AppState) -> R
     loop {
         let req = Request::from_parts(parts.clone(), axum::body::Body::from(bytes.clone()));
         let res = next.clone().run(req).await;
-        if attempt == DEADLOCK_RETRIES || !lost_a_lock(&res) {
+        let Some(error) = lost_a_lock(&res).filter(|_| attempt < DEADLOCK_RETRIES) else {
             return res;
-        }
+        };
         attempt += 1;
-        tracing::warn!(attempt, path = %parts.uri.path(), "transaction lost a deadlock; retrying");
+        tracing::warn!(attempt, path = %parts.uri.path(), error = %format!("{error:#}"),
+            "transaction lost a lock; retrying the request");
     }
 }
 
-/// Whether a response is the 500 of a MySQL deadlock (1213) or lock wait timeout (1205).
-fn lost_a_lock(res: &Response) -> bool {
-    let Some(LoggedError(e)) = res.extensions().get::<LoggedError>() else {
-        return false;
-    };
-    e.chain().any(|cause| {
+/// The error, when a response is the 500 of a MySQL deadlock (1213) or lock wait timeout (1205).
+fn lost_a_lock(res: &Response) -> Option<std::sync::Arc<anyhow::Error>> {
+    let LoggedError(e) = res.extensions().get::<LoggedError>()?;
+    let lost = e.chain().any(|cause| {
         cause
             .downcast_ref::<sqlx::Error>()
             .and_then(sqlx::Error::as_database_error)
             .and_then(|d| d.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
             .is_some_and(|m| matches!(m.number(), 1205 | 1213))
-    })
+    });
+    lost.then(|| e.clone())
 }
 
 fn is_write(m: &Method) -> bool {

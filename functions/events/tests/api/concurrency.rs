@@ -227,6 +227,35 @@ shared::db_tests! { spawn =>
     }
 }
 
+shared::db_tests! { spawn =>
+    async fn a_member_removed_while_deleting_their_tasks_never_gets_a_500(app) {
+        let cast = Cast::new(app).await;
+        let mut paths = Vec::new();
+        for i in 0..N {
+            let body = json!({"type": "task", "name": format!("Task {i}"), "category": "work",
+                "startedAt": "2025-04-01T09:00:00.000Z", "endedAt": "2025-04-01T09:00:00.000Z",
+                "calendarId": cast.calendar});
+            paths.push(format!("/api/events/{}", create(app, &cast.editor, body).await["id"]));
+        }
+        app.warm_pool().await;
+
+        let deletes = concurrently(paths.iter().map(|p| {
+            app.request(Method::DELETE, p).bearer(&cast.editor.access).spawn()
+        }));
+        let removal = format!("/api/calendars/{}/members/{}", cast.calendar, cast.editor.id);
+        let removing = app.request(Method::DELETE, &removal).bearer(&cast.owner.access).spawn();
+        let (all, removed) = tokio::join!(deletes, removing);
+
+        assert_eq!(removed.status, 200, "{}", removed.text());
+        let c = status_counts(&all);
+        let unexpected = c.keys().filter(|s| ![200, 403, 404].contains(*s)).count();
+        assert_eq!(unexpected, 0, "{c:?}");
+        for p in &paths {
+            app.get(&cast.owner, p).await.assert_error(404, json!("Event not found"));
+        }
+    }
+}
+
 /// A request whose transaction InnoDB picks as a deadlock victim (or whose lock wait times out)
 /// is run again (MySQL only). The test makes the deadlock itself: it holds event 2, lets a
 /// calendar deletion lock event 1 and queue on event 2, then asks for event 1. InnoDB rolls
