@@ -27,6 +27,8 @@ use crate::shape::{Core, OccurrenceView};
 /// The parsed search parameters of U8/U9.
 struct Search {
     name: Option<String>,
+    /// `name` lower-cased, as occurrence names are compared with it.
+    needle: Option<String>,
     bounds: Bounds,
     kind: String,
     limit: usize,
@@ -97,6 +99,7 @@ fn parse_search(q: &QueryMap, offset: bool) -> ApiResult<Search> {
     }
     v.finish().map_err(ApiError::validation)?;
     Ok(Search {
+        needle: name.as_ref().map(|n| n.to_lowercase()),
         name,
         bounds: Bounds { from, to },
         kind,
@@ -174,8 +177,7 @@ fn name_matches(needle: Option<&str>, name: &str) -> bool {
 
 /// The events that match, newest first; nothing is rendered yet.
 fn matches<'a>(loaded: &'a Loaded, s: &Search, now: i64) -> Vec<Match<'a>> {
-    let needle = s.name.as_ref().map(|n| n.to_lowercase());
-    let needle = needle.as_deref();
+    let needle = s.needle.as_deref();
     let (from, to) = s.bounds.expansion_range(now);
     let mut out = Vec::new();
     for (e, parts) in &loaded.events {
@@ -257,10 +259,9 @@ fn items_of(
         out.push(search_item(&base, m.member_id)?);
         return Ok(false);
     };
-    let needle = s.name.as_ref().map(|n| n.to_lowercase());
     for &o in list.iter() {
         let fields = overrides.get(&(e.id, o.start_ms));
-        if !name_matches(needle.as_deref(), occurrence_name(e, fields)) {
+        if !name_matches(s.needle.as_deref(), occurrence_name(e, fields)) {
             continue;
         }
         let view = OccurrenceView {

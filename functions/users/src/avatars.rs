@@ -94,10 +94,9 @@ async fn record_upload(
         .ok_or_else(ApiError::unauthorized)?;
     let (recent, oldest) = uploads::count_since(tx.conn(), me.id, now - HOUR_MS).await?;
     if recent >= UPLOADS_PER_HOUR {
-        let wait_ms = oldest.unwrap_or(now) + HOUR_MS - now;
         return Err(ApiError::too_many_requests(
             "Too many uploads. Try again later.",
-            (wait_ms + 999).div_euclid(1000),
+            oldest.unwrap_or(now) + HOUR_MS - now,
         ));
     }
     let replaced =

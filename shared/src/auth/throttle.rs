@@ -15,11 +15,9 @@ pub async fn check(conn: Conn<'_>, key: &str, now: i64) -> ApiResult<()> {
     let (count, oldest) = login_failures::count_since(conn, key, now - WINDOW_MS).await?;
     if count >= MAX_FAILURES {
         let oldest = oldest.unwrap_or(now);
-        let wait_ms = oldest + WINDOW_MS - now;
-        let secs = (wait_ms + 999).div_euclid(1000).max(1);
         return Err(ApiError::too_many_requests(
             "Too many failed login attempts. Try again later.",
-            secs,
+            oldest + WINDOW_MS - now,
         ));
     }
     Ok(())

@@ -401,15 +401,16 @@ pub async fn lock_of_member(mut conn: Conn<'_>, member_id: i64) -> sqlx::Result<
     Ok(ids)
 }
 
+/// Ids as the text of an `IN (…)` list. The list holds integers only (formatted from `i64`), so
+/// building it into the statement is safe; sqlx has no array binding that both engines share.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 /// `SELECT … WHERE id IN (…) FOR UPDATE` in chunks, on ids sorted ascending.
 async fn lock_ids(mut conn: Conn<'_>, ids: &[i64]) -> sqlx::Result<()> {
     for chunk in ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        // Integers only (formatted from i64): safe to build into the text.
+        let list = id_list(chunk);
         let select = format!("SELECT id FROM events WHERE id IN ({list}) ORDER BY id");
         match super::reborrow(&mut conn) {
             Conn::MySql(c) => {
@@ -434,12 +435,7 @@ pub async fn leave_events(
     now: i64,
 ) -> sqlx::Result<()> {
     for chunk in ids.chunks(500) {
-        let list = chunk
-            .iter()
-            .map(i64::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        // Integers only (formatted from i64): safe to build into the text.
+        let list = id_list(chunk);
         let delete = format!(
             "DELETE FROM events WHERE id IN ({list}) AND creator_id = ? AND event_type = 'task'"
         );
@@ -476,8 +472,7 @@ pub async fn overrides_of_events(conn: Conn<'_>, ids: &[i64]) -> sqlx::Result<Ve
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
-    // The list holds integers only (formatted from i64), so building it into the text is safe.
+    let list = id_list(ids);
     let sql = format!(
         "SELECT event_id, original_start, fields FROM event_overrides WHERE event_id IN ({list})"
     );

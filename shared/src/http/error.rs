@@ -94,15 +94,13 @@ impl ApiError {
     pub fn payload_too_large(message: impl Into<String>) -> Self {
         Self::new(StatusCode::PAYLOAD_TOO_LARGE, message)
     }
-    /// 429 with `Retry-After`.
-    pub fn too_many_requests(message: impl Into<String>, retry_after_secs: i64) -> Self {
+    /// 429 with `Retry-After`: `wait_ms` rounded up to whole seconds, at least 1.
+    pub fn too_many_requests(message: impl Into<String>, wait_ms: i64) -> Self {
+        let secs = (wait_ms + 999).div_euclid(1000).max(1);
         ApiError::Status {
             status: StatusCode::TOO_MANY_REQUESTS,
             message: Message::Text(message.into()),
-            headers: vec![(
-                axum::http::header::RETRY_AFTER,
-                HeaderValue::from(retry_after_secs.max(1)),
-            )],
+            headers: vec![(axum::http::header::RETRY_AFTER, HeaderValue::from(secs))],
         }
     }
     /// 501 `Not Implemented`.

@@ -18,6 +18,16 @@ fn daily(cal: i64) -> Value {
         "calendarId": cal, "recurrence": ["RRULE:FREQ=DAILY;COUNT=30"]})
 }
 
+/// An additional calendar of the cast's owner, for a test to delete while others use it.
+async fn doomed_calendar(app: &TestApp, cast: &Cast) -> i64 {
+    let body = json!({"name": "Doomed", "color": "#33B679"});
+    let res = app
+        .send_json(Method::POST, &cast.owner, "/api/calendars", body)
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    res.json()["id"].as_i64().unwrap()
+}
+
 shared::db_tests! { spawn =>
     async fn parallel_patches_with_one_if_match_let_exactly_one_through(app) {
         let cast = Cast::new(app).await;
@@ -129,9 +139,7 @@ shared::db_tests! { spawn =>
 
     async fn events_created_while_their_calendar_is_deleted_get_201_or_403_never_500(app) {
         let cast = Cast::new(app).await;
-        let res = app.send_json(Method::POST, &cast.owner, "/api/calendars",
-            json!({"name": "Doomed", "color": "#33B679"})).await;
-        let cal = res.json()["id"].as_i64().unwrap();
+        let cal = doomed_calendar(app, &cast).await;
         let delete = format!("/api/calendars/{cal}");
 
         app.warm_pool().await;
@@ -179,9 +187,7 @@ shared::db_tests! { spawn =>
 
     async fn a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500(app) {
         let cast = Cast::new(app).await;
-        let res = app.send_json(Method::POST, &cast.owner, "/api/calendars",
-            json!({"name": "Doomed", "color": "#33B679"})).await;
-        let cal = res.json()["id"].as_i64().unwrap();
+        let cal = doomed_calendar(app, &cast).await;
         let e = create(app, &cast.owner, daily(cal)).await;
         let split = format!("/api/events/{}?scope=following&from=2025-04-05T09:00:00.000Z", e["id"]);
         app.warm_pool().await;
@@ -201,9 +207,7 @@ shared::db_tests! { spawn =>
 
     async fn events_deleted_while_their_calendar_is_deleted_never_deadlock(app) {
         let cast = Cast::new(app).await;
-        let res = app.send_json(Method::POST, &cast.owner, "/api/calendars",
-            json!({"name": "Doomed", "color": "#33B679"})).await;
-        let cal = res.json()["id"].as_i64().unwrap();
+        let cal = doomed_calendar(app, &cast).await;
         let mut paths = Vec::new();
         for _ in 0..N {
             let e = create(app, &cast.owner, arrangement(cal, &[cast.owner.id])).await;
@@ -271,15 +275,7 @@ async fn a_request_that_loses_a_deadlock_is_retried_and_succeeds() {
         unreachable!("a MySQL app");
     };
     let cast = Cast::new(&app).await;
-    let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            "/api/calendars",
-            json!({"name": "Doomed", "color": "#33B679"}),
-        )
-        .await;
-    let cal = res.json()["id"].as_i64().unwrap();
+    let cal = doomed_calendar(&app, &cast).await;
     let first = create(&app, &cast.owner, arrangement(cal, &[])).await["id"]
         .as_i64()
         .unwrap();
