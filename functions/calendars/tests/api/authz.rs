@@ -21,134 +21,319 @@ fn check(res: &TestResponse, expected: Expect, why: &str) {
 
 const UNAUTH: Expect = (401, Some("Unauthorized"));
 
-shared::db_tests! { spawn =>
-    async fn reading_a_calendar_and_its_members(app) {
-        let cast = Cast::new(app).await;
-        let cal = cast.team(app, "Team").await;
-        let pending = cast.pending.id;
-        let editor = cast.editor.id;
-        // (route, [creator, owner, editor, viewer, pending, stranger, anonymous])
-        let routes: Vec<(String, [Expect; 7])> = vec![
-            (format!("/api/calendars/{cal}"), [(200, None), (200, None), (200, None), (200, None),
-                (404, Some(NO_ACCESS)), (404, Some(NO_ACCESS)), UNAUTH]),
-            (format!("/api/calendars/{cal}/members"), [(200, None), (200, None), (200, None), (200, None),
-                (404, Some(NO_ACCESS)), (404, Some(NO_ACCESS)), UNAUTH]),
-            (format!("/api/calendars/{cal}/members/{editor}"), [(200, None), (200, None), (200, None), (200, None),
-                (404, Some(NO_ACCESS)), (404, Some(NO_ACCESS)), UNAUTH]),
-            (format!("/api/calendars/{cal}/members/{pending}"), [(200, None), (404, Some(MEMBER_NOT_FOUND)),
-                (404, Some(MEMBER_NOT_FOUND)), (404, Some(MEMBER_NOT_FOUND)), (404, Some(NO_ACCESS)),
-                (404, Some(NO_ACCESS)), UNAUTH]),
-            ("/api/calendars/holidays".to_string(), [(200, None), (200, None), (200, None), (200, None),
-                (200, None), (200, None), UNAUTH]),
-        ];
-        for (path, expected) in routes {
-            for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-                let res = call(app, user, &Method::GET, &path, &json!({})).await;
-                check(&res, exp, &format!("GET {path} as {who}"));
-            }
-        }
-        let members = |who: &TestUser| {
-            let who = who.clone();
-            async move { app.get(&who, &format!("/api/calendars/{cal}/members")).await.json().as_array().unwrap().len() }
-        };
-        assert_eq!(members(&cast.creator).await, 5, "the creator sees the pending invitation");
-        assert_eq!(members(&cast.owner).await, 4);
-        assert_eq!(members(&cast.viewer).await, 4);
-    }
+shared::db_tests!(spawn => reading_a_calendar_and_its_members, renaming_needs_an_owner_and_deleting_needs_the_creator, sharing_and_changing_roles_need_the_creator, members_change_only_their_own_colour_and_visibility, members_leave_and_only_the_creator_removes_others, any_authenticated_user_creates_calendars);
 
-    async fn renaming_needs_an_owner_and_deleting_needs_the_creator(app) {
-        let cast = Cast::new(app).await;
-        let forbidden = (403, Some(CANNOT_MODIFY));
-        let cal = cast.team(app, "Team").await;
-        let expected: [Expect; 7] = [(200, None), (200, None), forbidden, forbidden, forbidden, forbidden, UNAUTH];
+async fn reading_a_calendar_and_its_members(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let cal = cast.team(app, "Team").await;
+    let pending = cast.pending.id;
+    let editor = cast.editor.id;
+    // (route, [creator, owner, editor, viewer, pending, stranger, anonymous])
+    let routes: Vec<(String, [Expect; 7])> = vec![
+        (
+            format!("/api/calendars/{cal}"),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                (404, Some(NO_ACCESS)),
+                (404, Some(NO_ACCESS)),
+                UNAUTH,
+            ],
+        ),
+        (
+            format!("/api/calendars/{cal}/members"),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                (404, Some(NO_ACCESS)),
+                (404, Some(NO_ACCESS)),
+                UNAUTH,
+            ],
+        ),
+        (
+            format!("/api/calendars/{cal}/members/{editor}"),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                (404, Some(NO_ACCESS)),
+                (404, Some(NO_ACCESS)),
+                UNAUTH,
+            ],
+        ),
+        (
+            format!("/api/calendars/{cal}/members/{pending}"),
+            [
+                (200, None),
+                (404, Some(MEMBER_NOT_FOUND)),
+                (404, Some(MEMBER_NOT_FOUND)),
+                (404, Some(MEMBER_NOT_FOUND)),
+                (404, Some(NO_ACCESS)),
+                (404, Some(NO_ACCESS)),
+                UNAUTH,
+            ],
+        ),
+        (
+            "/api/calendars/holidays".to_string(),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                UNAUTH,
+            ],
+        ),
+    ];
+    for (path, expected) in routes {
         for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-            let res = call(app, user, &Method::PATCH, &format!("/api/calendars/{cal}"), &json!({"name": format!("By {who}")})).await;
-            check(&res, exp, &format!("PATCH as {who}"));
-        }
-        let creator_only = (403, Some(CREATOR_ONLY));
-        let expected: [Expect; 7] = [(200, None), creator_only, creator_only, creator_only, creator_only, creator_only, UNAUTH];
-        // The creator's row runs last, because it deletes the calendar.
-        let mut rows: Vec<_> = cast.actors().into_iter().zip(expected).collect();
-        rows.rotate_left(1);
-        for ((who, user), exp) in rows {
-            let res = call(app, user, &Method::DELETE, &format!("/api/calendars/{cal}"), &json!({})).await;
-            check(&res, exp, &format!("DELETE as {who}"));
-        }
-    }
-
-    async fn sharing_and_changing_roles_need_the_creator(app) {
-        let cast = Cast::new(app).await;
-        let cal = cast.team(app, "Team").await;
-        let creator_only = (403, Some(CREATOR_ONLY));
-        let mut newcomers = Vec::new();
-        for i in 0..7 {
-            newcomers.push(app.signed_up(&format!("newcomer{}", ["a", "b", "c", "d", "e", "f", "g"][i])).await);
-        }
-        let expected: [Expect; 7] = [(201, None), creator_only, creator_only, creator_only, creator_only, creator_only, UNAUTH];
-        for (((who, user), exp), newcomer) in cast.actors().into_iter().zip(expected).zip(&newcomers) {
-            let res = call(app, user, &Method::POST, &format!("/api/calendars/{cal}/members"),
-                &json!({"userEmail": newcomer.email, "role": "viewer"})).await;
-            check(&res, exp, &format!("invite as {who}"));
-        }
-        let editor = cast.editor.id;
-        let expected: [Expect; 7] = [(200, None), creator_only, creator_only, creator_only, creator_only, creator_only, UNAUTH];
-        for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-            let res = call(app, user, &Method::PATCH, &format!("/api/calendars/{cal}/members/{editor}"), &json!({"role": "editor"})).await;
-            check(&res, exp, &format!("role change as {who}"));
-        }
-    }
-
-    async fn members_change_only_their_own_colour_and_visibility(app) {
-        let cast = Cast::new(app).await;
-        let cal = cast.team(app, "Team").await;
-        let own = (403, Some(OWN_DATA));
-        let viewer = cast.viewer.id;
-        let expected: [Expect; 7] = [own, own, own, (200, None), own, own, UNAUTH];
-        for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-            let res = call(app, user, &Method::PATCH, &format!("/api/calendars/{cal}/members/{viewer}"), &json!({"color": "#000000"})).await;
-            check(&res, exp, &format!("viewer's colour as {who}"));
-        }
-        let expected: [Expect; 7] = [(200, None), (200, None), (200, None), (200, None), (200, None),
-            (404, Some(MEMBER_NOT_FOUND)), UNAUTH];
-        for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-            let me = user.map_or(1, |u| u.id);
-            let res = call(app, user, &Method::PATCH, &format!("/api/calendars/{cal}/members/{me}"), &json!({"isVisible": false})).await;
-            check(&res, exp, &format!("own visibility as {who}"));
+            let res = call(app, user, &Method::GET, &path, &json!({})).await;
+            check(&res, exp, &format!("GET {path} as {who}"));
         }
     }
+    let members = |who: &TestUser| {
+        let who = who.clone();
+        async move {
+            app.get(&who, &format!("/api/calendars/{cal}/members"))
+                .await
+                .json()
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    assert_eq!(
+        members(&cast.creator).await,
+        5,
+        "the creator sees the pending invitation"
+    );
+    assert_eq!(members(&cast.owner).await, 4);
+    assert_eq!(members(&cast.viewer).await, 4);
+}
 
-    async fn members_leave_and_only_the_creator_removes_others(app) {
-        let cast = Cast::new(app).await;
-        let creator_only = (403, Some(CREATOR_ONLY));
-        let cal = cast.team(app, "Team").await;
-        let viewer = cast.viewer.id;
-        // Everyone but the creator tries to remove the viewer; then the creator does.
-        let expected: [Expect; 7] = [(200, None), creator_only, creator_only, (200, None), creator_only, creator_only, UNAUTH];
-        let mut rows: Vec<_> = cast.actors().into_iter().zip(expected).collect();
-        rows.rotate_left(1);
-        for ((who, user), exp) in rows {
-            if who == "viewer" {
-                continue; // leaving is checked below
-            }
-            let res = call(app, user, &Method::DELETE, &format!("/api/calendars/{cal}/members/{viewer}"), &json!({})).await;
-            check(&res, exp, &format!("remove the viewer as {who}"));
-        }
-        let cal = cast.team(app, "Team two").await;
-        let expected: [Expect; 7] = [(403, Some("Owners cannot remove themselves. Delete the calendar instead.")),
-            (200, None), (200, None), (200, None), (200, None), (404, Some(MEMBER_NOT_FOUND)), UNAUTH];
-        for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-            let me = user.map_or(1, |u| u.id);
-            let res = call(app, user, &Method::DELETE, &format!("/api/calendars/{cal}/members/{me}"), &json!({})).await;
-            check(&res, exp, &format!("leave as {who}"));
-        }
+async fn renaming_needs_an_owner_and_deleting_needs_the_creator(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let forbidden = (403, Some(CANNOT_MODIFY));
+    let cal = cast.team(app, "Team").await;
+    let expected: [Expect; 7] = [
+        (200, None),
+        (200, None),
+        forbidden,
+        forbidden,
+        forbidden,
+        forbidden,
+        UNAUTH,
+    ];
+    for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
+        let res = call(
+            app,
+            user,
+            &Method::PATCH,
+            &format!("/api/calendars/{cal}"),
+            &json!({"name": format!("By {who}")}),
+        )
+        .await;
+        check(&res, exp, &format!("PATCH as {who}"));
     }
+    let creator_only = (403, Some(CREATOR_ONLY));
+    let expected: [Expect; 7] = [
+        (200, None),
+        creator_only,
+        creator_only,
+        creator_only,
+        creator_only,
+        creator_only,
+        UNAUTH,
+    ];
+    // The creator's row runs last, because it deletes the calendar.
+    let mut rows: Vec<_> = cast.actors().into_iter().zip(expected).collect();
+    rows.rotate_left(1);
+    for ((who, user), exp) in rows {
+        let res = call(
+            app,
+            user,
+            &Method::DELETE,
+            &format!("/api/calendars/{cal}"),
+            &json!({}),
+        )
+        .await;
+        check(&res, exp, &format!("DELETE as {who}"));
+    }
+}
 
-    async fn any_authenticated_user_creates_calendars(app) {
-        let cast = Cast::new(app).await;
-        for (who, user) in cast.actors() {
-            let res = call(app, user, &Method::POST, "/api/calendars", &json!({"name": "Mine", "color": "#123456"})).await;
-            let expected = if user.is_some() { (201, None) } else { UNAUTH };
-            check(&res, expected, &format!("create as {who}"));
+async fn sharing_and_changing_roles_need_the_creator(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let cal = cast.team(app, "Team").await;
+    let creator_only = (403, Some(CREATOR_ONLY));
+    let mut newcomers = Vec::new();
+    for i in 0..7 {
+        newcomers.push(
+            app.signed_up(&format!(
+                "newcomer{}",
+                ["a", "b", "c", "d", "e", "f", "g"][i]
+            ))
+            .await,
+        );
+    }
+    let expected: [Expect; 7] = [
+        (201, None),
+        creator_only,
+        creator_only,
+        creator_only,
+        creator_only,
+        creator_only,
+        UNAUTH,
+    ];
+    for (((who, user), exp), newcomer) in cast.actors().into_iter().zip(expected).zip(&newcomers) {
+        let res = call(
+            app,
+            user,
+            &Method::POST,
+            &format!("/api/calendars/{cal}/members"),
+            &json!({"userEmail": newcomer.email, "role": "viewer"}),
+        )
+        .await;
+        check(&res, exp, &format!("invite as {who}"));
+    }
+    let editor = cast.editor.id;
+    let expected: [Expect; 7] = [
+        (200, None),
+        creator_only,
+        creator_only,
+        creator_only,
+        creator_only,
+        creator_only,
+        UNAUTH,
+    ];
+    for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
+        let res = call(
+            app,
+            user,
+            &Method::PATCH,
+            &format!("/api/calendars/{cal}/members/{editor}"),
+            &json!({"role": "editor"}),
+        )
+        .await;
+        check(&res, exp, &format!("role change as {who}"));
+    }
+}
+
+async fn members_change_only_their_own_colour_and_visibility(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let cal = cast.team(app, "Team").await;
+    let own = (403, Some(OWN_DATA));
+    let viewer = cast.viewer.id;
+    let expected: [Expect; 7] = [own, own, own, (200, None), own, own, UNAUTH];
+    for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
+        let res = call(
+            app,
+            user,
+            &Method::PATCH,
+            &format!("/api/calendars/{cal}/members/{viewer}"),
+            &json!({"color": "#000000"}),
+        )
+        .await;
+        check(&res, exp, &format!("viewer's colour as {who}"));
+    }
+    let expected: [Expect; 7] = [
+        (200, None),
+        (200, None),
+        (200, None),
+        (200, None),
+        (200, None),
+        (404, Some(MEMBER_NOT_FOUND)),
+        UNAUTH,
+    ];
+    for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
+        let me = user.map_or(1, |u| u.id);
+        let res = call(
+            app,
+            user,
+            &Method::PATCH,
+            &format!("/api/calendars/{cal}/members/{me}"),
+            &json!({"isVisible": false}),
+        )
+        .await;
+        check(&res, exp, &format!("own visibility as {who}"));
+    }
+}
+
+async fn members_leave_and_only_the_creator_removes_others(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let creator_only = (403, Some(CREATOR_ONLY));
+    let cal = cast.team(app, "Team").await;
+    let viewer = cast.viewer.id;
+    // Everyone but the creator tries to remove the viewer; then the creator does.
+    let expected: [Expect; 7] = [
+        (200, None),
+        creator_only,
+        creator_only,
+        (200, None),
+        creator_only,
+        creator_only,
+        UNAUTH,
+    ];
+    let mut rows: Vec<_> = cast.actors().into_iter().zip(expected).collect();
+    rows.rotate_left(1);
+    for ((who, user), exp) in rows {
+        if who == "viewer" {
+            continue; // leaving is checked below
         }
+        let res = call(
+            app,
+            user,
+            &Method::DELETE,
+            &format!("/api/calendars/{cal}/members/{viewer}"),
+            &json!({}),
+        )
+        .await;
+        check(&res, exp, &format!("remove the viewer as {who}"));
+    }
+    let cal = cast.team(app, "Team two").await;
+    let expected: [Expect; 7] = [
+        (
+            403,
+            Some("Owners cannot remove themselves. Delete the calendar instead."),
+        ),
+        (200, None),
+        (200, None),
+        (200, None),
+        (200, None),
+        (404, Some(MEMBER_NOT_FOUND)),
+        UNAUTH,
+    ];
+    for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
+        let me = user.map_or(1, |u| u.id);
+        let res = call(
+            app,
+            user,
+            &Method::DELETE,
+            &format!("/api/calendars/{cal}/members/{me}"),
+            &json!({}),
+        )
+        .await;
+        check(&res, exp, &format!("leave as {who}"));
+    }
+}
+
+async fn any_authenticated_user_creates_calendars(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    for (who, user) in cast.actors() {
+        let res = call(
+            app,
+            user,
+            &Method::POST,
+            "/api/calendars",
+            &json!({"name": "Mine", "color": "#123456"}),
+        )
+        .await;
+        let expected = if user.is_some() { (201, None) } else { UNAUTH };
+        check(&res, expected, &format!("create as {who}"));
     }
 }

@@ -2,110 +2,281 @@
 
 use super::helpers::*;
 
-shared::db_tests! { spawn =>
-    async fn a_created_calendar_has_an_owner_membership_with_its_colour(app) {
-        let alice = app.signed_up("alice").await;
-        let res = app.send_json(Method::POST, &alice, "/api/calendars/",
-            json!({"name": "Family", "description": "At home", "color": "#33B679"})).await;
-        assert_eq!(res.status, 201, "{}", res.text());
-        let cal = res.json();
-        let keys: Vec<&str> = cal.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["id", "creatorId", "name", "description", "createdAt", "updatedAt"]);
-        assert_eq!((cal["name"].clone(), cal["description"].clone(), cal["creatorId"].clone()),
-            (json!("Family"), json!("At home"), json!(alice.id)));
-        let id = cal["id"].as_i64().unwrap();
-        let me = app.get(&alice, &format!("/api/calendars/{id}/members/{}", alice.id)).await.json();
-        assert_eq!((me["calendarType"].clone(), me["role"].clone(), me["color"].clone(), me["isConfirmed"].clone(), me["isVisible"].clone()),
-            (json!("additional"), json!("owner"), json!("#33B679"), json!(true), json!(true)));
-        assert_eq!(me["calendar"]["id"], id);
+shared::db_tests!(spawn => a_created_calendar_has_an_owner_membership_with_its_colour, calendar_validation, patch_changes_only_what_was_sent_and_an_empty_body_changes_nothing, main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared, unknown_calendars, deleting_a_calendar_removes_every_membership_in_one_go);
 
-        let got = app.get(&alice, &format!("/api/calendars/{id}")).await.json();
-        assert_eq!(got["creator"]["id"], alice.id);
-        assert!(got["creator"].get("timeZone").is_none());
-    }
+async fn a_created_calendar_has_an_owner_membership_with_its_colour(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let res = app
+        .send_json(
+            Method::POST,
+            &alice,
+            "/api/calendars/",
+            json!({"name": "Family", "description": "At home", "color": "#33B679"}),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let cal = res.json();
+    let keys: Vec<&str> = cal
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "creatorId",
+            "name",
+            "description",
+            "createdAt",
+            "updatedAt"
+        ]
+    );
+    assert_eq!(
+        (
+            cal["name"].clone(),
+            cal["description"].clone(),
+            cal["creatorId"].clone()
+        ),
+        (json!("Family"), json!("At home"), json!(alice.id))
+    );
+    let id = cal["id"].as_i64().unwrap();
+    let me = app
+        .get(&alice, &format!("/api/calendars/{id}/members/{}", alice.id))
+        .await
+        .json();
+    assert_eq!(
+        (
+            me["calendarType"].clone(),
+            me["role"].clone(),
+            me["color"].clone(),
+            me["isConfirmed"].clone(),
+            me["isVisible"].clone()
+        ),
+        (
+            json!("additional"),
+            json!("owner"),
+            json!("#33B679"),
+            json!(true),
+            json!(true)
+        )
+    );
+    assert_eq!(me["calendar"]["id"], id);
 
-    async fn calendar_validation(app) {
-        let alice = app.signed_up("alice").await;
-        let cases: Vec<(&str, Value, Value)> = vec![
-            ("empty", json!({}), json!(["name should not be empty", "color should not be empty"])),
-            ("short", json!({"name": "ab", "color": "#123456"}), json!(["name must be longer than or equal to 3 characters"])),
-            ("long description", json!({"name": "abc", "description": "d".repeat(256), "color": "#123456"}),
-                json!(["description must be shorter than or equal to 255 characters"])),
-            ("colour", json!({"name": "abc", "color": "red"}), json!(["Color must be a valid hex color code (e.g., #FF5733)"])),
-            ("number name", json!({"name": 7, "color": "#123456"}), json!(["name must be a string"])),
-        ];
-        for (why, body, expected) in cases {
-            let res = app.send_json(Method::POST, &alice, "/api/calendars", body).await;
-            assert_eq!(res.status, 400, "{why}");
-            res.assert_error(400, expected);
-        }
-        let cal = app.send_json(Method::POST, &alice, "/api/calendars", json!({"name": "abc", "description": null, "color": "#123456"})).await;
-        assert_eq!(cal.json()["description"], Value::Null);
-        let id = cal.json()["id"].as_i64().unwrap();
-        app.send_json(Method::PATCH, &alice, &format!("/api/calendars/{id}"), json!({"name": null})).await
-            .assert_error(400, json!(["name should not be null"]));
-    }
+    let got = app
+        .get(&alice, &format!("/api/calendars/{id}"))
+        .await
+        .json();
+    assert_eq!(got["creator"]["id"], alice.id);
+    assert!(got["creator"].get("timeZone").is_none());
+}
 
-    async fn patch_changes_only_what_was_sent_and_an_empty_body_changes_nothing(app) {
-        let alice = app.signed_up("alice").await;
-        let id = app.send_json(Method::POST, &alice, "/api/calendars", json!({"name": "Team", "description": "x", "color": "#123456"}))
-            .await.json()["id"].as_i64().unwrap();
-        app.clock.advance(chrono::TimeDelta::seconds(3));
-        let before = app.get(&alice, &format!("/api/calendars/{id}")).await.json();
-        let res = app.send_json(Method::PATCH, &alice, &format!("/api/calendars/{id}"), json!({})).await;
-        assert_eq!(res.status, 200);
-        assert_eq!(res.json(), before);
-        let res = app.send_json(Method::PATCH, &alice, &format!("/api/calendars/{id}"), json!({"description": null})).await;
-        assert_eq!(res.json()["description"], Value::Null);
-        assert_eq!(res.json()["name"], "Team");
-        assert_ne!(res.json()["updatedAt"], before["updatedAt"]);
-        assert_eq!(res.json()["creator"]["id"], alice.id);
+async fn calendar_validation(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let cases: Vec<(&str, Value, Value)> = vec![
+        (
+            "empty",
+            json!({}),
+            json!(["name should not be empty", "color should not be empty"]),
+        ),
+        (
+            "short",
+            json!({"name": "ab", "color": "#123456"}),
+            json!(["name must be longer than or equal to 3 characters"]),
+        ),
+        (
+            "long description",
+            json!({"name": "abc", "description": "d".repeat(256), "color": "#123456"}),
+            json!(["description must be shorter than or equal to 255 characters"]),
+        ),
+        (
+            "colour",
+            json!({"name": "abc", "color": "red"}),
+            json!(["Color must be a valid hex color code (e.g., #FF5733)"]),
+        ),
+        (
+            "number name",
+            json!({"name": 7, "color": "#123456"}),
+            json!(["name must be a string"]),
+        ),
+    ];
+    for (why, body, expected) in cases {
+        let res = app
+            .send_json(Method::POST, &alice, "/api/calendars", body)
+            .await;
+        assert_eq!(res.status, 400, "{why}");
+        res.assert_error(400, expected);
     }
+    let cal = app
+        .send_json(
+            Method::POST,
+            &alice,
+            "/api/calendars",
+            json!({"name": "abc", "description": null, "color": "#123456"}),
+        )
+        .await;
+    assert_eq!(cal.json()["description"], Value::Null);
+    let id = cal.json()["id"].as_i64().unwrap();
+    app.send_json(
+        Method::PATCH,
+        &alice,
+        &format!("/api/calendars/{id}"),
+        json!({"name": null}),
+    )
+    .await
+    .assert_error(400, json!(["name should not be null"]));
+}
 
-    async fn main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared(app) {
-        let alice = app.signed_up("alice").await;
-        let bob = app.signed_up("bob").await;
-        for kind in ["main", "holiday"] {
-            let id = own_calendar(app, &alice, kind).await;
-            let res = app.send_json(Method::PATCH, &alice, &format!("/api/calendars/{id}"), json!({"name": "Renamed"})).await;
-            assert_eq!(res.status, 200, "{kind}");
-            assert_eq!(res.json()["name"], "Renamed");
-            app.request(Method::DELETE, &format!("/api/calendars/{id}")).bearer(&alice.access).send().await
-                .assert_error(403, json!("You do not have permission to modify main or holiday calendar"));
-            app.send_json(Method::POST, &alice, &format!("/api/calendars/{id}/members"), json!({"userEmail": bob.email, "role": "viewer"})).await
-                .assert_error(400, json!("Cannot invite users to your main calendar"));
-            app.request(Method::DELETE, &format!("/api/calendars/{id}")).bearer(&bob.access).send().await
-                .assert_error(403, json!("You do not have permission to modify main or holiday calendar"));
-        }
-    }
+async fn patch_changes_only_what_was_sent_and_an_empty_body_changes_nothing(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let id = app
+        .send_json(
+            Method::POST,
+            &alice,
+            "/api/calendars",
+            json!({"name": "Team", "description": "x", "color": "#123456"}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.clock.advance(chrono::TimeDelta::seconds(3));
+    let before = app
+        .get(&alice, &format!("/api/calendars/{id}"))
+        .await
+        .json();
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &alice,
+            &format!("/api/calendars/{id}"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json(), before);
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &alice,
+            &format!("/api/calendars/{id}"),
+            json!({"description": null}),
+        )
+        .await;
+    assert_eq!(res.json()["description"], Value::Null);
+    assert_eq!(res.json()["name"], "Team");
+    assert_ne!(res.json()["updatedAt"], before["updatedAt"]);
+    assert_eq!(res.json()["creator"]["id"], alice.id);
+}
 
-    async fn unknown_calendars(app) {
-        let alice = app.signed_up("alice").await;
-        app.get(&alice, "/api/calendars/999999").await.assert_error(404, json!("The user does not have access to this calendar"));
-        app.send_json(Method::PATCH, &alice, "/api/calendars/999999", json!({"name": "abc"})).await.assert_error(404, json!("Calendar not found"));
-        app.request(Method::DELETE, "/api/calendars/999999").bearer(&alice.access).send().await.assert_error(404, json!("Calendar not found"));
-        app.get(&alice, "/api/calendars/0").await.assert_error(400, json!(["id must be a positive integer"]));
-        app.get(&alice, "/api/calendars/x/members").await.assert_error(400, json!(["calendarId must be a positive integer"]));
-        app.get(&alice, "/api/calendars/x/members/y").await
-            .assert_error(400, json!(["calendarId must be a positive integer", "userId must be a positive integer"]));
+async fn main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let bob = app.signed_up("bob").await;
+    for kind in ["main", "holiday"] {
+        let id = own_calendar(app, &alice, kind).await;
+        let res = app
+            .send_json(
+                Method::PATCH,
+                &alice,
+                &format!("/api/calendars/{id}"),
+                json!({"name": "Renamed"}),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{kind}");
+        assert_eq!(res.json()["name"], "Renamed");
+        app.request(Method::DELETE, &format!("/api/calendars/{id}"))
+            .bearer(&alice.access)
+            .send()
+            .await
+            .assert_error(
+                403,
+                json!("You do not have permission to modify main or holiday calendar"),
+            );
+        app.send_json(
+            Method::POST,
+            &alice,
+            &format!("/api/calendars/{id}/members"),
+            json!({"userEmail": bob.email, "role": "viewer"}),
+        )
+        .await
+        .assert_error(400, json!("Cannot invite users to your main calendar"));
+        app.request(Method::DELETE, &format!("/api/calendars/{id}"))
+            .bearer(&bob.access)
+            .send()
+            .await
+            .assert_error(
+                403,
+                json!("You do not have permission to modify main or holiday calendar"),
+            );
     }
+}
 
-    async fn deleting_a_calendar_removes_every_membership_in_one_go(app) {
-        let cast = Cast::new(app).await;
-        let cal = cast.team(app, "Team").await;
-        let res = app.request(Method::DELETE, &format!("/api/calendars/{cal}")).bearer(&cast.creator.access).send().await;
-        assert_eq!(res.status, 200);
-        assert!(res.body.is_empty());
-        for user in [&cast.owner, &cast.editor, &cast.pending] {
-            let mut c = app.state.db.acquire().await.unwrap();
-            assert!(shared::db::calendars::find_member(c.conn(), cal, user.id).await.unwrap().is_none());
-        }
-        let mine = app.get(&cast.editor, "/api/calendars/holidays").await;
-        assert_eq!(mine.status, 200);
-        app.get(&cast.editor, &format!("/api/calendars/{cal}")).await
-            .assert_error(404, json!("The user does not have access to this calendar"));
-        let token = invitation_token(app, cal, &cast.pending).await;
-        app.request(Method::POST, &format!("/api/calendars/0/members/confirm-calendar/{token}")).send().await
-            .assert_error(400, json!("Cannot confirm the calendar"));
+async fn unknown_calendars(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    app.get(&alice, "/api/calendars/999999")
+        .await
+        .assert_error(404, json!("The user does not have access to this calendar"));
+    app.send_json(
+        Method::PATCH,
+        &alice,
+        "/api/calendars/999999",
+        json!({"name": "abc"}),
+    )
+    .await
+    .assert_error(404, json!("Calendar not found"));
+    app.request(Method::DELETE, "/api/calendars/999999")
+        .bearer(&alice.access)
+        .send()
+        .await
+        .assert_error(404, json!("Calendar not found"));
+    app.get(&alice, "/api/calendars/0")
+        .await
+        .assert_error(400, json!(["id must be a positive integer"]));
+    app.get(&alice, "/api/calendars/x/members")
+        .await
+        .assert_error(400, json!(["calendarId must be a positive integer"]));
+    app.get(&alice, "/api/calendars/x/members/y")
+        .await
+        .assert_error(
+            400,
+            json!([
+                "calendarId must be a positive integer",
+                "userId must be a positive integer"
+            ]),
+        );
+}
+
+async fn deleting_a_calendar_removes_every_membership_in_one_go(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let cal = cast.team(app, "Team").await;
+    let res = app
+        .request(Method::DELETE, &format!("/api/calendars/{cal}"))
+        .bearer(&cast.creator.access)
+        .send()
+        .await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.is_empty());
+    for user in [&cast.owner, &cast.editor, &cast.pending] {
+        let mut c = app.state.db.acquire().await.unwrap();
+        assert!(
+            shared::db::calendars::find_member(c.conn(), cal, user.id)
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
+    let mine = app.get(&cast.editor, "/api/calendars/holidays").await;
+    assert_eq!(mine.status, 200);
+    app.get(&cast.editor, &format!("/api/calendars/{cal}"))
+        .await
+        .assert_error(404, json!("The user does not have access to this calendar"));
+    let token = invitation_token(app, cal, &cast.pending).await;
+    app.request(
+        Method::POST,
+        &format!("/api/calendars/0/members/confirm-calendar/{token}"),
+    )
+    .send()
+    .await
+    .assert_error(400, json!("Cannot confirm the calendar"));
 }

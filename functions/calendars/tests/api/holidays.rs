@@ -15,90 +15,190 @@ async fn set_country(app: &TestApp, user: &TestUser, code: &str) {
         .unwrap();
 }
 
-shared::db_tests! { spawn =>
-    async fn holidays_of_several_countries_come_from_the_offline_dataset(app) {
-        let alice = app.signed_up("alice").await;
-        let res = app.get(&alice, "/api/calendars/holidays?year=2025").await;
-        assert_eq!(res.status, 200);
-        let list = res.json();
-        assert!(list.as_array().unwrap().contains(&json!({"title": "Independence Day", "startedAt": "2025-08-24",
-            "endedAt": "2025-08-25", "description": "День незалежності України"})));
+shared::db_tests!(spawn => holidays_of_several_countries_come_from_the_offline_dataset, a_holiday_on_31_december_ends_on_1_january_of_the_next_year, without_a_year_the_current_and_next_utc_years_are_listed, a_country_without_data_and_years_outside_the_dataset_give_an_empty_list, the_year_is_validated, synced_rows_replace_the_dataset_for_their_country_and_year, the_dataset_is_loaded_once_per_country);
 
-        set_country(app, &alice, "US").await;
-        let us = app.get(&alice, "/api/calendars/holidays?year=2025").await.json();
-        assert!(us.as_array().unwrap().contains(&json!({"title": "Independence Day", "startedAt": "2025-07-04",
-            "endedAt": "2025-07-05", "description": null})), "same local name gives null");
+async fn holidays_of_several_countries_come_from_the_offline_dataset(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let res = app.get(&alice, "/api/calendars/holidays?year=2025").await;
+    assert_eq!(res.status, 200);
+    let list = res.json();
+    assert!(list.as_array().unwrap().contains(
+        &json!({"title": "Independence Day", "startedAt": "2025-08-24",
+        "endedAt": "2025-08-25", "description": "День незалежності України"})
+    ));
 
-        set_country(app, &alice, "DE").await;
-        let de = app.get(&alice, "/api/calendars/holidays?year=2025").await.json();
-        assert!(de.as_array().unwrap().contains(&json!({"title": "Christmas Day", "startedAt": "2025-12-25",
-            "endedAt": "2025-12-26", "description": "Erster Weihnachtstag"})));
-        let dates: Vec<(&str, &str)> = de.as_array().unwrap().iter()
-            .map(|h| (h["startedAt"].as_str().unwrap(), h["title"].as_str().unwrap())).collect();
-        let mut sorted = dates.clone();
-        sorted.sort();
-        assert_eq!(dates, sorted, "sorted by startedAt, then title");
-        assert!(dates.iter().all(|(d, _)| d.starts_with("2025-")));
+    set_country(app, &alice, "US").await;
+    let us = app
+        .get(&alice, "/api/calendars/holidays?year=2025")
+        .await
+        .json();
+    assert!(
+        us.as_array().unwrap().contains(
+            &json!({"title": "Independence Day", "startedAt": "2025-07-04",
+        "endedAt": "2025-07-05", "description": null})
+        ),
+        "same local name gives null"
+    );
+
+    set_country(app, &alice, "DE").await;
+    let de = app
+        .get(&alice, "/api/calendars/holidays?year=2025")
+        .await
+        .json();
+    assert!(
+        de.as_array()
+            .unwrap()
+            .contains(&json!({"title": "Christmas Day", "startedAt": "2025-12-25",
+        "endedAt": "2025-12-26", "description": "Erster Weihnachtstag"}))
+    );
+    let dates: Vec<(&str, &str)> = de
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["startedAt"].as_str().unwrap(),
+                h["title"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mut sorted = dates.clone();
+    sorted.sort();
+    assert_eq!(dates, sorted, "sorted by startedAt, then title");
+    assert!(dates.iter().all(|(d, _)| d.starts_with("2025-")));
+}
+
+async fn a_holiday_on_31_december_ends_on_1_january_of_the_next_year(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    set_country(app, &alice, "LV").await;
+    let list = app
+        .get(&alice, "/api/calendars/holidays?year=2025")
+        .await
+        .json();
+    let eve = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["startedAt"] == "2025-12-31")
+        .expect("New Year's Eve");
+    assert_eq!(
+        eve,
+        &json!({"title": "New Year's Eve", "startedAt": "2025-12-31", "endedAt": "2026-01-01",
+        "description": "Vecgada diena"})
+    );
+}
+
+async fn without_a_year_the_current_and_next_utc_years_are_listed(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let list = app.get(&alice, "/api/calendars/holidays").await.json();
+    let now = app
+        .clock
+        .now()
+        .format("%Y")
+        .to_string()
+        .parse::<i32>()
+        .unwrap();
+    let years: std::collections::BTreeSet<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["startedAt"].as_str().unwrap()[..4].to_string())
+        .collect();
+    let expected: std::collections::BTreeSet<String> =
+        [now, now + 1].iter().map(|y| y.to_string()).collect();
+    assert_eq!(years, expected);
+}
+
+async fn a_country_without_data_and_years_outside_the_dataset_give_an_empty_list(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    assert_eq!(
+        app.get(&alice, "/api/calendars/holidays?year=2099")
+            .await
+            .json(),
+        json!([])
+    );
+    set_country(app, &alice, "BV").await;
+    let res = app.get(&alice, "/api/calendars/holidays?year=2025").await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json(), json!([]));
+}
+
+async fn the_year_is_validated(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    for (q, msg) in [
+        ("1969", "year must not be less than 1970"),
+        ("2101", "year must not be greater than 2100"),
+        ("abc", "year must be an integer"),
+        ("20.5", "year must be an integer"),
+    ] {
+        app.get(&alice, &format!("/api/calendars/holidays?year={q}"))
+            .await
+            .assert_error(400, json!([msg]));
     }
+    assert_eq!(
+        app.get(&alice, "/api/calendars/holidays?year=")
+            .await
+            .status,
+        200,
+        "empty means absent"
+    );
+}
 
-    async fn a_holiday_on_31_december_ends_on_1_january_of_the_next_year(app) {
-        let alice = app.signed_up("alice").await;
-        set_country(app, &alice, "LV").await;
-        let list = app.get(&alice, "/api/calendars/holidays?year=2025").await.json();
-        let eve = list.as_array().unwrap().iter().find(|h| h["startedAt"] == "2025-12-31").expect("New Year's Eve");
-        assert_eq!(eve, &json!({"title": "New Year's Eve", "startedAt": "2025-12-31", "endedAt": "2026-01-01",
-            "description": "Vecgada diena"}));
-    }
+async fn synced_rows_replace_the_dataset_for_their_country_and_year(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let before = app
+        .get(&alice, "/api/calendars/holidays?year=2026")
+        .await
+        .json();
+    assert!(before.as_array().unwrap().len() > 3);
+    let mut tx = app.state.db.begin().await.unwrap();
+    let rows = [NewHoliday {
+        date: "2026-01-01",
+        name: "New Year's Day",
+        local_name: Some("Новий рік"),
+        types: "Public",
+        global: true,
+    }];
+    holidays::insert(tx.conn(), "UA", source::SYNC, &rows, app.clock.now_ms())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let after = app
+        .get(&alice, "/api/calendars/holidays?year=2026")
+        .await
+        .json();
+    assert_eq!(
+        after,
+        json!([{"title": "New Year's Day", "startedAt": "2026-01-01", "endedAt": "2026-01-02", "description": "Новий рік"}])
+    );
+    let other_year = app
+        .get(&alice, "/api/calendars/holidays?year=2027")
+        .await
+        .json();
+    assert!(
+        other_year.as_array().unwrap().len() > 3,
+        "other years still come from the dataset"
+    );
+}
 
-    async fn without_a_year_the_current_and_next_utc_years_are_listed(app) {
-        let alice = app.signed_up("alice").await;
-        let list = app.get(&alice, "/api/calendars/holidays").await.json();
-        let now = app.clock.now().format("%Y").to_string().parse::<i32>().unwrap();
-        let years: std::collections::BTreeSet<String> = list.as_array().unwrap().iter()
-            .map(|h| h["startedAt"].as_str().unwrap()[..4].to_string()).collect();
-        let expected: std::collections::BTreeSet<String> = [now, now + 1].iter().map(|y| y.to_string()).collect();
-        assert_eq!(years, expected);
-    }
-
-    async fn a_country_without_data_and_years_outside_the_dataset_give_an_empty_list(app) {
-        let alice = app.signed_up("alice").await;
-        assert_eq!(app.get(&alice, "/api/calendars/holidays?year=2099").await.json(), json!([]));
-        set_country(app, &alice, "BV").await;
-        let res = app.get(&alice, "/api/calendars/holidays?year=2025").await;
-        assert_eq!(res.status, 200);
-        assert_eq!(res.json(), json!([]));
-    }
-
-    async fn the_year_is_validated(app) {
-        let alice = app.signed_up("alice").await;
-        for (q, msg) in [("1969", "year must not be less than 1970"), ("2101", "year must not be greater than 2100"),
-            ("abc", "year must be an integer"), ("20.5", "year must be an integer")] {
-            app.get(&alice, &format!("/api/calendars/holidays?year={q}")).await.assert_error(400, json!([msg]));
-        }
-        assert_eq!(app.get(&alice, "/api/calendars/holidays?year=").await.status, 200, "empty means absent");
-    }
-
-    async fn synced_rows_replace_the_dataset_for_their_country_and_year(app) {
-        let alice = app.signed_up("alice").await;
-        let before = app.get(&alice, "/api/calendars/holidays?year=2026").await.json();
-        assert!(before.as_array().unwrap().len() > 3);
-        let mut tx = app.state.db.begin().await.unwrap();
-        let rows = [NewHoliday { date: "2026-01-01", name: "New Year's Day", local_name: Some("Новий рік"), types: "Public", global: true }];
-        holidays::insert(tx.conn(), "UA", source::SYNC, &rows, app.clock.now_ms()).await.unwrap();
-        tx.commit().await.unwrap();
-        let after = app.get(&alice, "/api/calendars/holidays?year=2026").await.json();
-        assert_eq!(after, json!([{"title": "New Year's Day", "startedAt": "2026-01-01", "endedAt": "2026-01-02", "description": "Новий рік"}]));
-        let other_year = app.get(&alice, "/api/calendars/holidays?year=2027").await.json();
-        assert!(other_year.as_array().unwrap().len() > 3, "other years still come from the dataset");
-    }
-
-    async fn the_dataset_is_loaded_once_per_country(app) {
-        let alice = app.signed_up("alice").await;
-        let a = app.get(&alice, "/api/calendars/holidays?year=2030").await.json();
-        let b = app.get(&alice, "/api/calendars/holidays?year=2030").await.json();
-        assert_eq!(a, b);
-        let mut c = app.state.db.acquire().await.unwrap();
-        let rows = holidays::list(c.conn(), "UA", 2030, source::DATASET).await.unwrap();
-        assert_eq!(rows.len(), a.as_array().unwrap().len(), "no duplicate rows after a second request");
-    }
+async fn the_dataset_is_loaded_once_per_country(app: &TestApp) {
+    let alice = app.signed_up("alice").await;
+    let a = app
+        .get(&alice, "/api/calendars/holidays?year=2030")
+        .await
+        .json();
+    let b = app
+        .get(&alice, "/api/calendars/holidays?year=2030")
+        .await
+        .json();
+    assert_eq!(a, b);
+    let mut c = app.state.db.acquire().await.unwrap();
+    let rows = holidays::list(c.conn(), "UA", 2030, source::DATASET)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows.len(),
+        a.as_array().unwrap().len(),
+        "no duplicate rows after a second request"
+    );
 }

@@ -42,74 +42,234 @@ async fn new_event(app: &TestApp, cast: &Cast, recurring: bool) -> i64 {
         .unwrap()
 }
 
-shared::db_tests! { spawn =>
-    async fn reading_and_editing_events(app) {
-        let cast = Cast::new(app).await;
+shared::db_tests!(spawn => reading_and_editing_events, deleting_events_and_participants, single_occurrences);
+
+async fn reading_and_editing_events(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let id = new_event(app, &cast, false).await;
+    let creator_home = membership(app, &cast.co_owner, cast.calendar).await;
+    let table: Vec<(Method, String, Value, [Expect; 7])> = vec![
+        (
+            Method::GET,
+            format!("/api/events/{id}"),
+            json!({}),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                NOT_FOUND,
+                UNAUTH,
+            ],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/events/{id}"),
+            json!({"name": "Renamed"}),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                NO_PERMISSION,
+                NO_ACCESS,
+                NO_ACCESS,
+                UNAUTH,
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/api/events/{id}/calendar-members/{creator_home}"),
+            json!({}),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                (200, None),
+                NOT_FOUND,
+                UNAUTH,
+            ],
+        ),
+        (
+            Method::PATCH,
+            format!("/api/events/{id}/calendar-members/{creator_home}"),
+            json!({"color": "#010101"}),
+            [
+                (200, None),
+                (403, Some("You can only change your own participation")),
+                (403, Some("You can only change your own participation")),
+                (403, Some("You can only change your own participation")),
+                (403, Some("You can only change your own participation")),
+                (403, Some("You can only change your own participation")),
+                UNAUTH,
+            ],
+        ),
+        (
+            Method::POST,
+            format!("/api/events/{id}/calendar-members"),
+            json!({"calendarId": cast.calendar, "userId": cast.stranger.id}),
+            [
+                (201, None),
+                (201, None),
+                (201, None),
+                (
+                    403,
+                    Some("You need editor or owner role to perform this action"),
+                ),
+                (
+                    403,
+                    Some("You need editor or owner role to perform this action"),
+                ),
+                (
+                    403,
+                    Some("You need editor or owner role to perform this action"),
+                ),
+                UNAUTH,
+            ],
+        ),
+        (
+            Method::GET,
+            format!(
+                "/api/calendars/{}/members/{}/events",
+                cast.calendar, cast.editor.id
+            ),
+            json!({}),
+            [
+                (200, None),
+                (200, None),
+                (200, None),
+                (
+                    403,
+                    Some("Only calendar owners can view other members' events"),
+                ),
+                (404, Some("The user does not have access to this calendar")),
+                (404, Some("The user does not have access to this calendar")),
+                UNAUTH,
+            ],
+        ),
+        (
+            Method::GET,
+            format!("/api/users/{}/events?name=Team", cast.editor.id),
+            json!({}),
+            [
+                (403, Some("You can only access your own account")),
+                (403, Some("You can only access your own account")),
+                (200, None),
+                (403, Some("You can only access your own account")),
+                (403, Some("You can only access your own account")),
+                (403, Some("You can only access your own account")),
+                UNAUTH,
+            ],
+        ),
+    ];
+    for (method, path, body, expected) in table {
+        for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
+            let res = call(app, user, &method, &path, &body).await;
+            check(&res, exp, &format!("{method} {path} as {who}"));
+        }
+    }
+}
+
+async fn deleting_events_and_participants(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let editors_own = (403, Some("Editors can only delete their own events"));
+    let expected: [Expect; 7] = [
+        (200, None),
+        (200, None),
+        editors_own,
+        NO_PERMISSION,
+        NO_ACCESS,
+        NO_ACCESS,
+        UNAUTH,
+    ];
+    for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
         let id = new_event(app, &cast, false).await;
-        let creator_home = membership(app, &cast.co_owner, cast.calendar).await;
-        let table: Vec<(Method, String, Value, [Expect; 7])> = vec![
-            (Method::GET, format!("/api/events/{id}"), json!({}),
-                [(200, None), (200, None), (200, None), (200, None), (200, None), NOT_FOUND, UNAUTH]),
-            (Method::PATCH, format!("/api/events/{id}"), json!({"name": "Renamed"}),
-                [(200, None), (200, None), (200, None), NO_PERMISSION, NO_ACCESS, NO_ACCESS, UNAUTH]),
-            (Method::GET, format!("/api/events/{id}/calendar-members/{creator_home}"), json!({}),
-                [(200, None), (200, None), (200, None), (200, None), (200, None), NOT_FOUND, UNAUTH]),
-            (Method::PATCH, format!("/api/events/{id}/calendar-members/{creator_home}"), json!({"color": "#010101"}),
-                [(200, None), (403, Some("You can only change your own participation")), (403, Some("You can only change your own participation")),
-                 (403, Some("You can only change your own participation")), (403, Some("You can only change your own participation")),
-                 (403, Some("You can only change your own participation")), UNAUTH]),
-            (Method::POST, format!("/api/events/{id}/calendar-members"), json!({"calendarId": cast.calendar, "userId": cast.stranger.id}),
-                [(201, None), (201, None), (201, None), (403, Some("You need editor or owner role to perform this action")),
-                 (403, Some("You need editor or owner role to perform this action")), (403, Some("You need editor or owner role to perform this action")), UNAUTH]),
-            (Method::GET, format!("/api/calendars/{}/members/{}/events", cast.calendar, cast.editor.id), json!({}),
-                [(200, None), (200, None), (200, None), (403, Some("Only calendar owners can view other members' events")),
-                 (404, Some("The user does not have access to this calendar")), (404, Some("The user does not have access to this calendar")), UNAUTH]),
-            (Method::GET, format!("/api/users/{}/events?name=Team", cast.editor.id), json!({}),
-                [(403, Some("You can only access your own account")), (403, Some("You can only access your own account")), (200, None),
-                 (403, Some("You can only access your own account")), (403, Some("You can only access your own account")),
-                 (403, Some("You can only access your own account")), UNAUTH]),
-        ];
-        for (method, path, body, expected) in table {
-            for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
-                let res = call(app, user, &method, &path, &body).await;
-                check(&res, exp, &format!("{method} {path} as {who}"));
-            }
-        }
+        let res = call(
+            app,
+            user,
+            &Method::DELETE,
+            &format!("/api/events/{id}"),
+            &json!({}),
+        )
+        .await;
+        check(&res, exp, &format!("DELETE event as {who}"));
     }
-
-    async fn deleting_events_and_participants(app) {
-        let cast = Cast::new(app).await;
-        let editors_own = (403, Some("Editors can only delete their own events"));
-        let expected: [Expect; 7] = [(200, None), (200, None), editors_own, NO_PERMISSION, NO_ACCESS, NO_ACCESS, UNAUTH];
-        for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
-            let id = new_event(app, &cast, false).await;
-            let res = call(app, user, &Method::DELETE, &format!("/api/events/{id}"), &json!({})).await;
-            check(&res, exp, &format!("DELETE event as {who}"));
-        }
-        let remove = (403, Some("You do not have permission to remove this participant"));
-        let expected: [Expect; 7] = [(200, None), (200, None), remove, remove, (200, None), remove, UNAUTH];
-        let guest_main = membership(app, &cast.guest, main_calendar(app, &cast.guest).await).await;
-        for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
-            let id = new_event(app, &cast, false).await;
-            let res = call(app, user, &Method::DELETE, &format!("/api/events/{id}/calendar-members/{guest_main}"), &json!({})).await;
-            check(&res, exp, &format!("remove the invited participant as {who}"));
-        }
+    let remove = (
+        403,
+        Some("You do not have permission to remove this participant"),
+    );
+    let expected: [Expect; 7] = [
+        (200, None),
+        (200, None),
+        remove,
+        remove,
+        (200, None),
+        remove,
+        UNAUTH,
+    ];
+    let guest_main = membership(app, &cast.guest, main_calendar(app, &cast.guest).await).await;
+    for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
+        let id = new_event(app, &cast, false).await;
+        let res = call(
+            app,
+            user,
+            &Method::DELETE,
+            &format!("/api/events/{id}/calendar-members/{guest_main}"),
+            &json!({}),
+        )
+        .await;
+        check(
+            &res,
+            exp,
+            &format!("remove the invited participant as {who}"),
+        );
     }
+}
 
-    async fn single_occurrences(app) {
-        let cast = Cast::new(app).await;
-        let id = new_event(app, &cast, true).await;
-        let occ = "2025-04-03T09:00:00.000Z";
-        let expected: [Expect; 7] = [(200, None), (200, None), (200, None), NO_PERMISSION, NO_ACCESS, NO_ACCESS, UNAUTH];
-        for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
-            let res = call(app, user, &Method::PATCH, &format!("/api/events/{id}/occurrences/{occ}"), &json!({"name": format!("By {who}")})).await;
-            check(&res, exp, &format!("PATCH occurrence as {who}"));
-        }
-        let editors_own = (403, Some("Editors can only delete their own events"));
-        let expected: [Expect; 7] = [(200, None), (200, None), editors_own, NO_PERMISSION, NO_ACCESS, NO_ACCESS, UNAUTH];
-        for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
-            let res = call(app, user, &Method::DELETE, &format!("/api/events/{id}/occurrences/{occ}"), &json!({})).await;
-            check(&res, exp, &format!("DELETE occurrence as {who}"));
-        }
+async fn single_occurrences(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let id = new_event(app, &cast, true).await;
+    let occ = "2025-04-03T09:00:00.000Z";
+    let expected: [Expect; 7] = [
+        (200, None),
+        (200, None),
+        (200, None),
+        NO_PERMISSION,
+        NO_ACCESS,
+        NO_ACCESS,
+        UNAUTH,
+    ];
+    for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
+        let res = call(
+            app,
+            user,
+            &Method::PATCH,
+            &format!("/api/events/{id}/occurrences/{occ}"),
+            &json!({"name": format!("By {who}")}),
+        )
+        .await;
+        check(&res, exp, &format!("PATCH occurrence as {who}"));
+    }
+    let editors_own = (403, Some("Editors can only delete their own events"));
+    let expected: [Expect; 7] = [
+        (200, None),
+        (200, None),
+        editors_own,
+        NO_PERMISSION,
+        NO_ACCESS,
+        NO_ACCESS,
+        UNAUTH,
+    ];
+    for ((who, user), exp) in actors(&cast).into_iter().zip(expected) {
+        let res = call(
+            app,
+            user,
+            &Method::DELETE,
+            &format!("/api/events/{id}/occurrences/{occ}"),
+            &json!({}),
+        )
+        .await;
+        check(&res, exp, &format!("DELETE occurrence as {who}"));
     }
 }

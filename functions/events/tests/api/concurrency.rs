@@ -28,235 +28,368 @@ async fn doomed_calendar(app: &TestApp, cast: &Cast) -> i64 {
     res.json()["id"].as_i64().unwrap()
 }
 
-shared::db_tests! { spawn =>
-    async fn parallel_patches_with_one_if_match_let_exactly_one_through(app) {
-        let cast = Cast::new(app).await;
-        let res = app.send_json(Method::POST, &cast.owner, "/api/events", arrangement(cast.calendar, &[])).await;
-        let tag = res.header("etag").unwrap().to_string();
-        let path = format!("/api/events/{}", res.json()["id"]);
+shared::db_tests!(spawn => parallel_patches_with_one_if_match_let_exactly_one_through, parallel_deletes_with_one_if_match_delete_once, parallel_cancellations_of_different_occurrences_keep_every_exdate, parallel_renames_without_if_match_all_apply_in_turn, parallel_clicks_of_one_calendar_invitation_confirm_it_once, events_created_while_their_calendar_is_deleted_get_201_or_403_never_500, parallel_invitations_of_one_user_make_one_participation, a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500, events_deleted_while_their_calendar_is_deleted_never_deadlock);
 
-        app.warm_pool().await;
-        let all = concurrently((0..N).map(|i| {
-            app.request(Method::PATCH, &path)
-                .bearer(&cast.editor.access)
-                .header("if-match", &tag)
-                .json(&json!({"name": format!("Rename {i}")}))
-                .spawn()
-        }))
+async fn parallel_patches_with_one_if_match_let_exactly_one_through(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let res = app
+        .send_json(
+            Method::POST,
+            &cast.owner,
+            "/api/events",
+            arrangement(cast.calendar, &[]),
+        )
         .await;
+    let tag = res.header("etag").unwrap().to_string();
+    let path = format!("/api/events/{}", res.json()["id"]);
 
-        assert_eq!(status_counts(&all), counts(&[(200, 1), (412, N - 1)]));
-        for r in all.iter().filter(|r| r.status == 412) {
-            r.assert_error(412, json!("The event has been modified"));
-        }
-        let winner = all.iter().find(|r| r.status == 200).unwrap();
-        let now = app.get(&cast.owner, &path).await;
-        assert_eq!(now.json()["name"], winner.json()["name"], "the winner's change is stored");
-        assert_eq!(now.header("etag"), winner.header("etag"), "exactly one version step");
+    app.warm_pool().await;
+    let all = concurrently((0..N).map(|i| {
+        app.request(Method::PATCH, &path)
+            .bearer(&cast.editor.access)
+            .header("if-match", &tag)
+            .json(&json!({"name": format!("Rename {i}")}))
+            .spawn()
+    }))
+    .await;
+
+    assert_eq!(status_counts(&all), counts(&[(200, 1), (412, N - 1)]));
+    for r in all.iter().filter(|r| r.status == 412) {
+        r.assert_error(412, json!("The event has been modified"));
     }
+    let winner = all.iter().find(|r| r.status == 200).unwrap();
+    let now = app.get(&cast.owner, &path).await;
+    assert_eq!(
+        now.json()["name"],
+        winner.json()["name"],
+        "the winner's change is stored"
+    );
+    assert_eq!(
+        now.header("etag"),
+        winner.header("etag"),
+        "exactly one version step"
+    );
+}
 
-    async fn parallel_deletes_with_one_if_match_delete_once(app) {
-        let cast = Cast::new(app).await;
-        let res = app.send_json(Method::POST, &cast.owner, "/api/events", arrangement(cast.calendar, &[])).await;
-        let tag = res.header("etag").unwrap().to_string();
-        let path = format!("/api/events/{}", res.json()["id"]);
-
-        app.warm_pool().await;
-        let all = concurrently((0..N).map(|_| {
-            app.request(Method::DELETE, &path).bearer(&cast.owner.access).header("if-match", &tag).spawn()
-        }))
+async fn parallel_deletes_with_one_if_match_delete_once(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let res = app
+        .send_json(
+            Method::POST,
+            &cast.owner,
+            "/api/events",
+            arrangement(cast.calendar, &[]),
+        )
         .await;
+    let tag = res.header("etag").unwrap().to_string();
+    let path = format!("/api/events/{}", res.json()["id"]);
 
-        assert_eq!(status_counts(&all), counts(&[(200, 1), (404, N - 1)]));
-        for r in all.iter().filter(|r| r.status == 404) {
-            r.assert_error(404, json!("Event not found"));
-        }
-    }
+    app.warm_pool().await;
+    let all = concurrently((0..N).map(|_| {
+        app.request(Method::DELETE, &path)
+            .bearer(&cast.owner.access)
+            .header("if-match", &tag)
+            .spawn()
+    }))
+    .await;
 
-    async fn parallel_cancellations_of_different_occurrences_keep_every_exdate(app) {
-        let cast = Cast::new(app).await;
-        let e = create(app, &cast.owner, daily(cast.calendar)).await;
-        let id = e["id"].as_i64().unwrap();
-
-        app.warm_pool().await;
-        let all = concurrently((0..N).map(|day| {
-            let path = format!("/api/events/{id}/occurrences/2025-04-{:02}T09:00:00.000Z", day + 2);
-            app.request(Method::DELETE, &path).bearer(&cast.owner.access).spawn()
-        }))
-        .await;
-
-        assert_eq!(status_counts(&all), counts(&[(200, N)]));
-        let stored = app.get(&cast.owner, &format!("/api/events/{id}")).await.json();
-        let exdates: Vec<&str> = stored["recurrence"].as_array().unwrap().iter()
-            .filter_map(Value::as_str).filter(|l| l.starts_with("EXDATE")).collect();
-        assert_eq!(exdates.len(), N, "no cancellation lost: {exdates:?}");
-    }
-
-    async fn parallel_renames_without_if_match_all_apply_in_turn(app) {
-        let cast = Cast::new(app).await;
-        let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
-        let path = format!("/api/events/{}", e["id"]);
-        let before = app.get(&cast.owner, &path).await.header("etag").unwrap().to_string();
-
-        app.warm_pool().await;
-        let all = concurrently((0..N).map(|i| {
-            let body = json!({"name": format!("Rename {i}")});
-            app.request(Method::PATCH, &path).bearer(&cast.editor.access).json(&body).spawn()
-        }))
-        .await;
-
-        assert_eq!(status_counts(&all), counts(&[(200, N)]));
-        let mut tags: Vec<&str> = all.iter().map(|r| r.header("etag").unwrap()).collect();
-        tags.sort_unstable();
-        tags.dedup();
-        assert_eq!(tags.len(), N, "each write got its own version");
-        let after = app.get(&cast.owner, &path).await.header("etag").unwrap().to_string();
-        assert_eq!(after, before.replace("v1", &format!("v{}", N + 1)), "{before} -> {after}");
-    }
-
-    async fn parallel_clicks_of_one_calendar_invitation_confirm_it_once(app) {
-        let cast = Cast::new(app).await;
-        create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
-        create(app, &cast.owner, json!({"type": "reminder", "name": "Rent", "category": "home",
-            "startedAt": "2025-04-03T09:00:00.000Z", "endedAt": "2025-04-03T09:00:00.000Z",
-            "calendarId": cast.calendar})).await;
-        app.invite_to_calendar(&cast.owner, cast.calendar, &cast.guest, "viewer").await;
-        let token = app.calendar_invitation_token(cast.calendar, &cast.guest).await;
-        let path = format!("/api/calendars/{}/members/confirm-calendar/{token}", cast.calendar);
-
-        app.warm_pool().await;
-        let all = concurrently((0..N).map(|_| app.request(Method::POST, &path).spawn())).await;
-
-        assert_eq!(status_counts(&all), counts(&[(201, N)]), "idempotent: {}", all[0].text());
-        assert!(all.iter().all(|r| r.json()["isConfirmed"] == true));
-        let member = membership(app, &cast.guest, cast.calendar).await;
-        let mut c = app.state.db.acquire().await.unwrap();
-        let n: i64 = shared::with_conn!(c.conn(), |x| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM event_participations WHERE calendar_member_id = ?")
-            .bind(member).fetch_one(x).await).unwrap();
-        assert_eq!(n, 2, "one participation per event, none twice");
-    }
-
-    async fn events_created_while_their_calendar_is_deleted_get_201_or_403_never_500(app) {
-        let cast = Cast::new(app).await;
-        let cal = doomed_calendar(app, &cast).await;
-        let delete = format!("/api/calendars/{cal}");
-
-        app.warm_pool().await;
-        let creates = concurrently((0..N).map(|_| {
-            let body = arrangement(cal, &[]);
-            app.request(Method::POST, "/api/events").bearer(&cast.owner.access).json(&body).spawn()
-        }));
-        let deleting = app.request(Method::DELETE, &delete).bearer(&cast.owner.access).spawn();
-        let (all, deleted) = tokio::join!(creates, deleting);
-
-        assert_eq!(deleted.status, 200, "{}", deleted.text());
-        let c = status_counts(&all);
-        assert_eq!(c.keys().copied().filter(|s| *s != 201 && *s != 403).count(), 0, "{c:?}");
-        assert_eq!(c.values().sum::<usize>(), N);
-        for r in all.iter().filter(|r| r.status == 403) {
-            r.assert_error(403, json!("You do not have access to this calendar"));
-        }
-        for r in all.iter().filter(|r| r.status == 201) {
-            let gone = app.get(&cast.owner, &format!("/api/events/{}", r.json()["id"])).await;
-            gone.assert_error(404, json!("Event not found"));
-        }
-    }
-
-    async fn parallel_invitations_of_one_user_make_one_participation(app) {
-        let cast = Cast::new(app).await;
-        let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
-        let path = format!("/api/events/{}/calendar-members", e["id"]);
-        let body = json!({"calendarId": cast.calendar, "userId": cast.guest.id});
-        app.warm_pool().await;
-
-        let all = concurrently((0..N).map(|_| {
-            app.request(Method::POST, &path).bearer(&cast.owner.access).json(&body).spawn()
-        }))
-        .await;
-
-        assert_eq!(status_counts(&all), counts(&[(201, N)]), "re-inviting is allowed: {}", all[0].text());
-        let main = main_calendar(app, &cast.guest).await;
-        let member = membership(app, &cast.guest, main).await;
-        let mut c = app.state.db.acquire().await.unwrap();
-        let n: i64 = shared::with_conn!(c.conn(), |x| sqlx::query_scalar(
-            "SELECT COUNT(*) FROM event_participations WHERE calendar_member_id = ?")
-            .bind(member).fetch_one(x).await).unwrap();
-        assert_eq!(n, 1, "one participation, never a duplicate");
-    }
-
-    async fn a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500(app) {
-        let cast = Cast::new(app).await;
-        let cal = doomed_calendar(app, &cast).await;
-        let e = create(app, &cast.owner, daily(cal)).await;
-        let split = format!("/api/events/{}?scope=following&from=2025-04-05T09:00:00.000Z", e["id"]);
-        app.warm_pool().await;
-
-        let splitting = app.request(Method::PATCH, &split).bearer(&cast.owner.access)
-            .json(&json!({"name": "Later"})).spawn();
-        let deleting = app.request(Method::DELETE, &format!("/api/calendars/{cal}"))
-            .bearer(&cast.owner.access).spawn();
-        let (split, deleted) = tokio::join!(splitting, deleting);
-
-        assert_eq!(deleted.status, 200, "{}", deleted.text());
-        assert!(split.status == 200 || split.status == 404, "{}: {}", split.status, split.text());
-        if split.status == 404 {
-            split.assert_error(404, json!("Event not found"));
-        }
-    }
-
-    async fn events_deleted_while_their_calendar_is_deleted_never_deadlock(app) {
-        let cast = Cast::new(app).await;
-        let cal = doomed_calendar(app, &cast).await;
-        let mut paths = Vec::new();
-        for _ in 0..N {
-            let e = create(app, &cast.owner, arrangement(cal, &[cast.owner.id])).await;
-            paths.push(format!("/api/events/{}", e["id"]));
-        }
-        app.warm_pool().await;
-
-        let deletes = concurrently(paths.iter().map(|p| {
-            app.request(Method::DELETE, p).bearer(&cast.owner.access).spawn()
-        }));
-        let deleting = app.request(Method::DELETE, &format!("/api/calendars/{cal}"))
-            .bearer(&cast.owner.access).spawn();
-        let (all, deleted) = tokio::join!(deletes, deleting);
-
-        assert_eq!(deleted.status, 200, "{}", deleted.text());
-        let c = status_counts(&all);
-        assert_eq!(c.keys().copied().filter(|s| *s != 200 && *s != 404).count(), 0, "{c:?}");
-        for r in all.iter().filter(|r| r.status == 404) {
-            r.assert_error(404, json!("Event not found"));
-        }
+    assert_eq!(status_counts(&all), counts(&[(200, 1), (404, N - 1)]));
+    for r in all.iter().filter(|r| r.status == 404) {
+        r.assert_error(404, json!("Event not found"));
     }
 }
 
-shared::db_tests! { spawn =>
-    async fn a_member_removed_while_deleting_their_tasks_never_gets_a_500(app) {
-        let cast = Cast::new(app).await;
-        let mut paths = Vec::new();
-        for i in 0..N {
-            let body = json!({"type": "task", "name": format!("Task {i}"), "category": "work",
-                "startedAt": "2025-04-01T09:00:00.000Z", "endedAt": "2025-04-01T09:00:00.000Z",
-                "calendarId": cast.calendar});
-            paths.push(format!("/api/events/{}", create(app, &cast.editor, body).await["id"]));
-        }
-        app.warm_pool().await;
+async fn parallel_cancellations_of_different_occurrences_keep_every_exdate(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let e = create(app, &cast.owner, daily(cast.calendar)).await;
+    let id = e["id"].as_i64().unwrap();
 
-        let deletes = concurrently(paths.iter().map(|p| {
-            app.request(Method::DELETE, p).bearer(&cast.editor.access).spawn()
-        }));
-        let removal = format!("/api/calendars/{}/members/{}", cast.calendar, cast.editor.id);
-        let removing = app.request(Method::DELETE, &removal).bearer(&cast.owner.access).spawn();
-        let (all, removed) = tokio::join!(deletes, removing);
+    app.warm_pool().await;
+    let all = concurrently((0..N).map(|day| {
+        let path = format!(
+            "/api/events/{id}/occurrences/2025-04-{:02}T09:00:00.000Z",
+            day + 2
+        );
+        app.request(Method::DELETE, &path)
+            .bearer(&cast.owner.access)
+            .spawn()
+    }))
+    .await;
 
-        assert_eq!(removed.status, 200, "{}", removed.text());
-        let c = status_counts(&all);
-        let unexpected = c.keys().filter(|s| ![200, 403, 404].contains(*s)).count();
-        assert_eq!(unexpected, 0, "{c:?}");
-        for p in &paths {
-            app.get(&cast.owner, p).await.assert_error(404, json!("Event not found"));
-        }
+    assert_eq!(status_counts(&all), counts(&[(200, N)]));
+    let stored = app
+        .get(&cast.owner, &format!("/api/events/{id}"))
+        .await
+        .json();
+    let exdates: Vec<&str> = stored["recurrence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|l| l.starts_with("EXDATE"))
+        .collect();
+    assert_eq!(exdates.len(), N, "no cancellation lost: {exdates:?}");
+}
+
+async fn parallel_renames_without_if_match_all_apply_in_turn(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+    let path = format!("/api/events/{}", e["id"]);
+    let before = app
+        .get(&cast.owner, &path)
+        .await
+        .header("etag")
+        .unwrap()
+        .to_string();
+
+    app.warm_pool().await;
+    let all = concurrently((0..N).map(|i| {
+        let body = json!({"name": format!("Rename {i}")});
+        app.request(Method::PATCH, &path)
+            .bearer(&cast.editor.access)
+            .json(&body)
+            .spawn()
+    }))
+    .await;
+
+    assert_eq!(status_counts(&all), counts(&[(200, N)]));
+    let mut tags: Vec<&str> = all.iter().map(|r| r.header("etag").unwrap()).collect();
+    tags.sort_unstable();
+    tags.dedup();
+    assert_eq!(tags.len(), N, "each write got its own version");
+    let after = app
+        .get(&cast.owner, &path)
+        .await
+        .header("etag")
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        after,
+        before.replace("v1", &format!("v{}", N + 1)),
+        "{before} -> {after}"
+    );
+}
+
+async fn parallel_clicks_of_one_calendar_invitation_confirm_it_once(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+    create(
+        app,
+        &cast.owner,
+        json!({"type": "reminder", "name": "Rent", "category": "home",
+        "startedAt": "2025-04-03T09:00:00.000Z", "endedAt": "2025-04-03T09:00:00.000Z",
+        "calendarId": cast.calendar}),
+    )
+    .await;
+    app.invite_to_calendar(&cast.owner, cast.calendar, &cast.guest, "viewer")
+        .await;
+    let token = app
+        .calendar_invitation_token(cast.calendar, &cast.guest)
+        .await;
+    let path = format!(
+        "/api/calendars/{}/members/confirm-calendar/{token}",
+        cast.calendar
+    );
+
+    app.warm_pool().await;
+    let all = concurrently((0..N).map(|_| app.request(Method::POST, &path).spawn())).await;
+
+    assert_eq!(
+        status_counts(&all),
+        counts(&[(201, N)]),
+        "idempotent: {}",
+        all[0].text()
+    );
+    assert!(all.iter().all(|r| r.json()["isConfirmed"] == true));
+    let member = membership(app, &cast.guest, cast.calendar).await;
+    let mut c = app.state.db.acquire().await.unwrap();
+    let n: i64 = shared::with_conn!(c.conn(), |x| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM event_participations WHERE calendar_member_id = ?"
+    )
+    .bind(member)
+    .fetch_one(x)
+    .await)
+    .unwrap();
+    assert_eq!(n, 2, "one participation per event, none twice");
+}
+
+async fn events_created_while_their_calendar_is_deleted_get_201_or_403_never_500(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let cal = doomed_calendar(app, &cast).await;
+    let delete = format!("/api/calendars/{cal}");
+
+    app.warm_pool().await;
+    let creates = concurrently((0..N).map(|_| {
+        let body = arrangement(cal, &[]);
+        app.request(Method::POST, "/api/events")
+            .bearer(&cast.owner.access)
+            .json(&body)
+            .spawn()
+    }));
+    let deleting = app
+        .request(Method::DELETE, &delete)
+        .bearer(&cast.owner.access)
+        .spawn();
+    let (all, deleted) = tokio::join!(creates, deleting);
+
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    let c = status_counts(&all);
+    assert_eq!(
+        c.keys().copied().filter(|s| *s != 201 && *s != 403).count(),
+        0,
+        "{c:?}"
+    );
+    assert_eq!(c.values().sum::<usize>(), N);
+    for r in all.iter().filter(|r| r.status == 403) {
+        r.assert_error(403, json!("You do not have access to this calendar"));
+    }
+    for r in all.iter().filter(|r| r.status == 201) {
+        let gone = app
+            .get(&cast.owner, &format!("/api/events/{}", r.json()["id"]))
+            .await;
+        gone.assert_error(404, json!("Event not found"));
+    }
+}
+
+async fn parallel_invitations_of_one_user_make_one_participation(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+    let path = format!("/api/events/{}/calendar-members", e["id"]);
+    let body = json!({"calendarId": cast.calendar, "userId": cast.guest.id});
+    app.warm_pool().await;
+
+    let all = concurrently((0..N).map(|_| {
+        app.request(Method::POST, &path)
+            .bearer(&cast.owner.access)
+            .json(&body)
+            .spawn()
+    }))
+    .await;
+
+    assert_eq!(
+        status_counts(&all),
+        counts(&[(201, N)]),
+        "re-inviting is allowed: {}",
+        all[0].text()
+    );
+    let main = main_calendar(app, &cast.guest).await;
+    let member = membership(app, &cast.guest, main).await;
+    let mut c = app.state.db.acquire().await.unwrap();
+    let n: i64 = shared::with_conn!(c.conn(), |x| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM event_participations WHERE calendar_member_id = ?"
+    )
+    .bind(member)
+    .fetch_one(x)
+    .await)
+    .unwrap();
+    assert_eq!(n, 1, "one participation, never a duplicate");
+}
+
+async fn a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let cal = doomed_calendar(app, &cast).await;
+    let e = create(app, &cast.owner, daily(cal)).await;
+    let split = format!(
+        "/api/events/{}?scope=following&from=2025-04-05T09:00:00.000Z",
+        e["id"]
+    );
+    app.warm_pool().await;
+
+    let splitting = app
+        .request(Method::PATCH, &split)
+        .bearer(&cast.owner.access)
+        .json(&json!({"name": "Later"}))
+        .spawn();
+    let deleting = app
+        .request(Method::DELETE, &format!("/api/calendars/{cal}"))
+        .bearer(&cast.owner.access)
+        .spawn();
+    let (split, deleted) = tokio::join!(splitting, deleting);
+
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    assert!(
+        split.status == 200 || split.status == 404,
+        "{}: {}",
+        split.status,
+        split.text()
+    );
+    if split.status == 404 {
+        split.assert_error(404, json!("Event not found"));
+    }
+}
+
+async fn events_deleted_while_their_calendar_is_deleted_never_deadlock(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let cal = doomed_calendar(app, &cast).await;
+    let mut paths = Vec::new();
+    for _ in 0..N {
+        let e = create(app, &cast.owner, arrangement(cal, &[cast.owner.id])).await;
+        paths.push(format!("/api/events/{}", e["id"]));
+    }
+    app.warm_pool().await;
+
+    let deletes = concurrently(paths.iter().map(|p| {
+        app.request(Method::DELETE, p)
+            .bearer(&cast.owner.access)
+            .spawn()
+    }));
+    let deleting = app
+        .request(Method::DELETE, &format!("/api/calendars/{cal}"))
+        .bearer(&cast.owner.access)
+        .spawn();
+    let (all, deleted) = tokio::join!(deletes, deleting);
+
+    assert_eq!(deleted.status, 200, "{}", deleted.text());
+    let c = status_counts(&all);
+    assert_eq!(
+        c.keys().copied().filter(|s| *s != 200 && *s != 404).count(),
+        0,
+        "{c:?}"
+    );
+    for r in all.iter().filter(|r| r.status == 404) {
+        r.assert_error(404, json!("Event not found"));
+    }
+}
+
+shared::db_tests!(spawn => a_member_removed_while_deleting_their_tasks_never_gets_a_500);
+
+async fn a_member_removed_while_deleting_their_tasks_never_gets_a_500(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let mut paths = Vec::new();
+    for i in 0..N {
+        let body = json!({"type": "task", "name": format!("Task {i}"), "category": "work",
+            "startedAt": "2025-04-01T09:00:00.000Z", "endedAt": "2025-04-01T09:00:00.000Z",
+            "calendarId": cast.calendar});
+        paths.push(format!(
+            "/api/events/{}",
+            create(app, &cast.editor, body).await["id"]
+        ));
+    }
+    app.warm_pool().await;
+
+    let deletes = concurrently(paths.iter().map(|p| {
+        app.request(Method::DELETE, p)
+            .bearer(&cast.editor.access)
+            .spawn()
+    }));
+    let removal = format!(
+        "/api/calendars/{}/members/{}",
+        cast.calendar, cast.editor.id
+    );
+    let removing = app
+        .request(Method::DELETE, &removal)
+        .bearer(&cast.owner.access)
+        .spawn();
+    let (all, removed) = tokio::join!(deletes, removing);
+
+    assert_eq!(removed.status, 200, "{}", removed.text());
+    let c = status_counts(&all);
+    let unexpected = c.keys().filter(|s| ![200, 403, 404].contains(*s)).count();
+    assert_eq!(unexpected, 0, "{c:?}");
+    for p in &paths {
+        app.get(&cast.owner, p)
+            .await
+            .assert_error(404, json!("Event not found"));
     }
 }
 

@@ -2,76 +2,150 @@
 
 use super::helpers::*;
 
-shared::db_tests! { spawn =>
-    async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first(app) {
-        let cast = Cast::new(app).await;
-        let e = create(app, &cast.owner, arrangement(cast.calendar, &[cast.guest.id])).await;
-        let id = e["id"].as_i64().unwrap();
-        let link = participation_link(app, &cast.guest, id).await;
-        let token = link.rsplit('/').next().unwrap();
-        let confirm = format!("/api/events/0/calendar-members/0/confirm-participation/{token}");
-        assert_eq!(app.request(Method::POST, &confirm).send().await.status, 201);
+shared::db_tests!(spawn => an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first, a_patch_that_changes_nothing_keeps_updated_at_and_the_etag, a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does, occurrences_keep_the_milliseconds_of_the_series_start);
 
-        let full = app.get(&cast.guest, &format!("/api/events/{id}")).await.json();
-        let first = &full["participations"][0]["calendarMember"];
-        assert_eq!(first["userId"], cast.guest.id, "{full}");
-        assert_eq!(first["calendarId"], main_calendar(app, &cast.guest).await);
-        // Members of the home calendar still see the home calendar first, their own row first.
-        let full = app.get(&cast.editor, &format!("/api/events/{id}")).await.json();
-        let first = &full["participations"][0]["calendarMember"];
-        assert_eq!(first["userId"], cast.editor.id);
-        assert_eq!(first["calendarId"], cast.calendar);
+async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first(
+    app: &TestApp,
+) {
+    let cast = Cast::new(app).await;
+    let e = create(
+        app,
+        &cast.owner,
+        arrangement(cast.calendar, &[cast.guest.id]),
+    )
+    .await;
+    let id = e["id"].as_i64().unwrap();
+    let link = participation_link(app, &cast.guest, id).await;
+    let token = link.rsplit('/').next().unwrap();
+    let confirm = format!("/api/events/0/calendar-members/0/confirm-participation/{token}");
+    assert_eq!(app.request(Method::POST, &confirm).send().await.status, 201);
+
+    let full = app
+        .get(&cast.guest, &format!("/api/events/{id}"))
+        .await
+        .json();
+    let first = &full["participations"][0]["calendarMember"];
+    assert_eq!(first["userId"], cast.guest.id, "{full}");
+    assert_eq!(first["calendarId"], main_calendar(app, &cast.guest).await);
+    // Members of the home calendar still see the home calendar first, their own row first.
+    let full = app
+        .get(&cast.editor, &format!("/api/events/{id}"))
+        .await
+        .json();
+    let first = &full["participations"][0]["calendarMember"];
+    assert_eq!(first["userId"], cast.editor.id);
+    assert_eq!(first["calendarId"], cast.calendar);
+}
+
+async fn a_patch_that_changes_nothing_keeps_updated_at_and_the_etag(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let res = app
+        .send_json(
+            Method::POST,
+            &cast.owner,
+            "/api/events",
+            arrangement(cast.calendar, &[]),
+        )
+        .await;
+    let (tag, created) = (res.header("etag").unwrap().to_string(), res.json());
+    let path = format!("/api/events/{}", created["id"]);
+    app.clock.advance(chrono::TimeDelta::minutes(5));
+
+    for body in [
+        json!({}),
+        json!({"name": "Team sync", "category": "work"}),
+        json!({"type": "task"}),
+    ] {
+        let res = app
+            .send_json(Method::PATCH, &cast.owner, &path, body.clone())
+            .await;
+        assert_eq!(res.status, 200, "{body}: {}", res.text());
+        assert_eq!(res.header("etag"), Some(tag.as_str()), "{body}");
+        assert_eq!(res.json()["updatedAt"], created["updatedAt"], "{body}");
     }
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &cast.owner,
+            &path,
+            json!({"name": "Renamed"}),
+        )
+        .await;
+    assert_ne!(
+        res.header("etag"),
+        Some(tag.as_str()),
+        "a real change still moves the version"
+    );
+    assert_ne!(res.json()["updatedAt"], created["updatedAt"]);
+}
 
-    async fn a_patch_that_changes_nothing_keeps_updated_at_and_the_etag(app) {
-        let cast = Cast::new(app).await;
-        let res = app.send_json(Method::POST, &cast.owner, "/api/events", arrangement(cast.calendar, &[])).await;
-        let (tag, created) = (res.header("etag").unwrap().to_string(), res.json());
-        let path = format!("/api/events/{}", created["id"]);
-        app.clock.advance(chrono::TimeDelta::minutes(5));
+async fn a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let body = json!({"type": "task", "name": "File taxes", "category": "home",
+        "startedAt": "2025-04-01T09:00:00.000Z", "endedAt": "2025-04-01T09:00:00.000Z",
+        "calendarId": cast.calendar});
+    let res = app
+        .send_json(Method::POST, &cast.owner, "/api/events", body)
+        .await;
+    let tag = res.header("etag").unwrap().to_string();
+    let path = format!("/api/events/{}", res.json()["id"]);
 
-        for body in [json!({}), json!({"name": "Team sync", "category": "work"}), json!({"type": "task"})] {
-            let res = app.send_json(Method::PATCH, &cast.owner, &path, body.clone()).await;
-            assert_eq!(res.status, 200, "{body}: {}", res.text());
-            assert_eq!(res.header("etag"), Some(tag.as_str()), "{body}");
-            assert_eq!(res.json()["updatedAt"], created["updatedAt"], "{body}");
-        }
-        let res = app.send_json(Method::PATCH, &cast.owner, &path, json!({"name": "Renamed"})).await;
-        assert_ne!(res.header("etag"), Some(tag.as_str()), "a real change still moves the version");
-        assert_ne!(res.json()["updatedAt"], created["updatedAt"]);
-    }
+    let same = app
+        .send_json(
+            Method::PATCH,
+            &cast.owner,
+            &path,
+            json!({"isCompleted": false}),
+        )
+        .await;
+    assert_eq!(same.header("etag"), Some(tag.as_str()));
+    let done = app
+        .send_json(
+            Method::PATCH,
+            &cast.owner,
+            &path,
+            json!({"isCompleted": true}),
+        )
+        .await;
+    assert_eq!(done.json()["task"]["isCompleted"], true);
+    assert_ne!(
+        done.header("etag"),
+        Some(tag.as_str()),
+        "completing the task is a change"
+    );
+}
 
-    async fn a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does(app) {
-        let cast = Cast::new(app).await;
-        let body = json!({"type": "task", "name": "File taxes", "category": "home",
-            "startedAt": "2025-04-01T09:00:00.000Z", "endedAt": "2025-04-01T09:00:00.000Z",
-            "calendarId": cast.calendar});
-        let res = app.send_json(Method::POST, &cast.owner, "/api/events", body).await;
-        let tag = res.header("etag").unwrap().to_string();
-        let path = format!("/api/events/{}", res.json()["id"]);
+async fn occurrences_keep_the_milliseconds_of_the_series_start(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let body = json!({"type": "arrangement", "name": "Stand-up", "category": "work",
+        "startedAt": "2025-04-01T09:00:00.250Z", "endedAt": "2025-04-01T09:15:00.250Z",
+        "calendarId": cast.calendar, "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"]});
+    create(app, &cast.owner, body).await;
 
-        let same = app.send_json(Method::PATCH, &cast.owner, &path, json!({"isCompleted": false})).await;
-        assert_eq!(same.header("etag"), Some(tag.as_str()));
-        let done = app.send_json(Method::PATCH, &cast.owner, &path, json!({"isCompleted": true})).await;
-        assert_eq!(done.json()["task"]["isCompleted"], true);
-        assert_ne!(done.header("etag"), Some(tag.as_str()), "completing the task is a change");
-    }
-
-    async fn occurrences_keep_the_milliseconds_of_the_series_start(app) {
-        let cast = Cast::new(app).await;
-        let body = json!({"type": "arrangement", "name": "Stand-up", "category": "work",
-            "startedAt": "2025-04-01T09:00:00.250Z", "endedAt": "2025-04-01T09:15:00.250Z",
-            "calendarId": cast.calendar, "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"]});
-        create(app, &cast.owner, body).await;
-
-        let path = format!("/api/calendars/{}/members/{}/events?startDate=2025-04-01&endDate=2025-04-10",
-            cast.calendar, cast.owner.id);
-        let items = app.get(&cast.owner, &path).await.json();
-        let starts: Vec<&str> = items.as_array().unwrap().iter()
-            .map(|i| i["event"]["startedAt"].as_str().unwrap()).collect();
-        assert_eq!(starts, ["2025-04-01T09:00:00.250Z", "2025-04-02T09:00:00.250Z", "2025-04-03T09:00:00.250Z"]);
-        let ends: Vec<&str> = items.as_array().unwrap().iter()
-            .map(|i| i["event"]["endedAt"].as_str().unwrap()).collect();
-        assert_eq!(ends[2], "2025-04-03T09:15:00.250Z");
-    }
+    let path = format!(
+        "/api/calendars/{}/members/{}/events?startDate=2025-04-01&endDate=2025-04-10",
+        cast.calendar, cast.owner.id
+    );
+    let items = app.get(&cast.owner, &path).await.json();
+    let starts: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["event"]["startedAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2025-04-01T09:00:00.250Z",
+            "2025-04-02T09:00:00.250Z",
+            "2025-04-03T09:00:00.250Z"
+        ]
+    );
+    let ends: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["event"]["endedAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(ends[2], "2025-04-03T09:15:00.250Z");
 }

@@ -31,55 +31,112 @@ fn series(cal: i64, n: usize) -> Value {
 /// The most a response of occurrences may take: the budget plus one item and the envelope.
 const BOUND: usize = (4 << 20) + 64 * 1024;
 
-shared::db_tests! { spawn =>
-    async fn a_recurrence_over_the_limits_is_refused(app) {
-        let cast = Cast::new(app).await;
-        let res = app.send_json(Method::POST, &cast.owner, "/api/events", series(cast.calendar, 1001)).await;
-        res.assert_error(400, json!(["recurrence must contain no more than 1000 RDATE and EXDATE values"]));
+shared::db_tests!(spawn => a_recurrence_over_the_limits_is_refused, a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound);
 
-        let local = past_values(10).iter().map(|v| v.replace('Z', "")).collect::<Vec<_>>().join(",");
-        let mut long = vec!["RRULE:FREQ=DAILY".to_string()];
-        long.extend((0..99).map(|_| format!("EXDATE;TZID=America/Argentina/ComodRivadavia;VALUE=DATE-TIME:{local}")));
-        let mut body = series(cast.calendar, 0);
-        body["recurrence"] = json!(long);
-        let res = app.send_json(Method::POST, &cast.owner, "/api/events", body).await;
-        res.assert_error(400, json!(["recurrence must be shorter than or equal to 20480 characters in total"]));
+async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let res = app
+        .send_json(
+            Method::POST,
+            &cast.owner,
+            "/api/events",
+            series(cast.calendar, 1001),
+        )
+        .await;
+    res.assert_error(
+        400,
+        json!(["recurrence must contain no more than 1000 RDATE and EXDATE values"]),
+    );
 
-        let e = create(app, &cast.owner, series(cast.calendar, 10)).await;
-        let path = format!("/api/events/{}", e["id"]);
-        let res = app.send_json(Method::PATCH, &cast.owner, &path, json!({"recurrence": series(0, 1001)["recurrence"]})).await;
-        res.assert_error(400, json!(["recurrence must contain no more than 1000 RDATE and EXDATE values"]));
-    }
+    let local = past_values(10)
+        .iter()
+        .map(|v| v.replace('Z', ""))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut long = vec!["RRULE:FREQ=DAILY".to_string()];
+    long.extend(
+        (0..99).map(|_| {
+            format!("EXDATE;TZID=America/Argentina/ComodRivadavia;VALUE=DATE-TIME:{local}")
+        }),
+    );
+    let mut body = series(cast.calendar, 0);
+    body["recurrence"] = json!(long);
+    let res = app
+        .send_json(Method::POST, &cast.owner, "/api/events", body)
+        .await;
+    res.assert_error(
+        400,
+        json!(["recurrence must be shorter than or equal to 20480 characters in total"]),
+    );
 
-    async fn a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound(app) {
-        let cast = Cast::new(app).await;
-        let e = create(app, &cast.owner, series(cast.calendar, 1000)).await;
-        let id = e["id"].as_i64().unwrap();
+    let e = create(app, &cast.owner, series(cast.calendar, 10)).await;
+    let path = format!("/api/events/{}", e["id"]);
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &cast.owner,
+            &path,
+            json!({"recurrence": series(0, 1001)["recurrence"]}),
+        )
+        .await;
+    res.assert_error(
+        400,
+        json!(["recurrence must contain no more than 1000 RDATE and EXDATE values"]),
+    );
+}
 
-        let search = format!("/api/users/{}/events?startedAt=2030-01-01&endedAt=2036-01-01&limit=1", cast.owner.id);
-        let res = app.get(&cast.owner, &search).await;
-        assert_eq!(res.status, 200);
-        assert!(res.body.len() <= BOUND, "search answered {} bytes", res.body.len());
-        let body = res.json();
-        assert_eq!(body["truncated"], true);
-        let items = body["events"].as_array().unwrap();
-        assert!(!items.is_empty() && items.len() < 2000, "{} items", items.len());
-        assert_eq!(items[0]["originalStartedAt"], "2030-01-01T09:00:00.000Z", "the earliest are kept");
-        assert_eq!(body["total"], 1);
+async fn a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let e = create(app, &cast.owner, series(cast.calendar, 1000)).await;
+    let id = e["id"].as_i64().unwrap();
 
-        let view = format!("/api/calendars/{}/members/{}/events?startDate=2030-01-01&endDate=2036-01-01",
-            cast.calendar, cast.owner.id);
-        let res = app.get(&cast.owner, &view).await;
-        assert_eq!(res.status, 200);
-        assert!(res.body.len() <= BOUND, "view answered {} bytes", res.body.len());
-        assert_eq!(res.header("x-chronos-truncated"), Some("true"));
-        let items = res.json();
-        let first = &items.as_array().unwrap()[0]["event"];
-        assert_eq!(first["originalStartedAt"], "2030-01-01T09:00:00.000Z");
+    let search = format!(
+        "/api/users/{}/events?startedAt=2030-01-01&endedAt=2036-01-01&limit=1",
+        cast.owner.id
+    );
+    let res = app.get(&cast.owner, &search).await;
+    assert_eq!(res.status, 200);
+    assert!(
+        res.body.len() <= BOUND,
+        "search answered {} bytes",
+        res.body.len()
+    );
+    let body = res.json();
+    assert_eq!(body["truncated"], true);
+    let items = body["events"].as_array().unwrap();
+    assert!(
+        !items.is_empty() && items.len() < 2000,
+        "{} items",
+        items.len()
+    );
+    assert_eq!(
+        items[0]["originalStartedAt"], "2030-01-01T09:00:00.000Z",
+        "the earliest are kept"
+    );
+    assert_eq!(body["total"], 1);
 
-        // A cancellation would take the series over the limit.
-        let occurrence = format!("/api/events/{id}/occurrences/2030-01-02T09:00:00.000Z");
-        let res = app.request(Method::DELETE, &occurrence).bearer(&cast.owner.access).send().await;
-        res.assert_error(400, json!("Too many exceptions for this series"));
-    }
+    let view = format!(
+        "/api/calendars/{}/members/{}/events?startDate=2030-01-01&endDate=2036-01-01",
+        cast.calendar, cast.owner.id
+    );
+    let res = app.get(&cast.owner, &view).await;
+    assert_eq!(res.status, 200);
+    assert!(
+        res.body.len() <= BOUND,
+        "view answered {} bytes",
+        res.body.len()
+    );
+    assert_eq!(res.header("x-chronos-truncated"), Some("true"));
+    let items = res.json();
+    let first = &items.as_array().unwrap()[0]["event"];
+    assert_eq!(first["originalStartedAt"], "2030-01-01T09:00:00.000Z");
+
+    // A cancellation would take the series over the limit.
+    let occurrence = format!("/api/events/{id}/occurrences/2030-01-02T09:00:00.000Z");
+    let res = app
+        .request(Method::DELETE, &occurrence)
+        .bearer(&cast.owner.access)
+        .send()
+        .await;
+    res.assert_error(400, json!("Too many exceptions for this series"));
 }

@@ -12,181 +12,513 @@ fn named(cal: i64, name: &str, start: &str, end: &str) -> Value {
     b
 }
 
-shared::db_tests! { spawn =>
-    async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_invitations_in_main(app) {
-        let cast = Cast::new(app).await;
-        let c = cast.calendar;
-        let a = create(app, &cast.owner, named(c, "Alpha", "2025-04-01T09:00:00Z", "2025-04-01T10:00:00Z")).await["id"].clone();
-        let b = create(app, &cast.owner, named(c, "Bravo", "2025-04-03T09:00:00Z", "2025-04-03T10:00:00Z")).await["id"].clone();
-        let invite = create(app, &cast.owner, {
-            let mut x = named(c, "Invite", "2025-04-02T09:00:00Z", "2025-04-02T10:00:00Z");
-            x["participantIds"] = json!([cast.guest.id]);
-            x
-        }).await["id"].clone();
-        let path = |from: &str, to: &str| format!("/api/calendars/{c}/members/{}/events?startDate={from}&endDate={to}", cast.owner.id);
-        let ids = |v: Value| v.as_array().unwrap().iter().map(|i| i["event"]["id"].clone()).collect::<Vec<_>>();
-        assert_eq!(ids(app.get(&cast.owner, &path("2025-04-01T10:00:00Z", "2025-04-03T09:00:00Z")).await.json()), vec![a.clone(), invite.clone(), b.clone()], "touching bounds overlap");
-        assert_eq!(ids(app.get(&cast.owner, &path("2025-04-01T10:00:01Z", "2025-04-03T08:59:59Z")).await.json()), vec![invite.clone()]);
-        assert_eq!(app.get(&cast.owner, &path("2025-04-05", "2025-04-01")).await.json(), json!([]), "A after B is empty");
-        let all = app.get(&cast.owner, &format!("/api/calendars/{c}/members/{}/events", cast.owner.id)).await.json();
-        assert_eq!(all.as_array().unwrap().len(), 3, "no dates: every plain event");
-        app.get(&cast.owner, &format!("/api/calendars/{c}/members/{}/events?startDate=x", cast.owner.id)).await
-            .assert_error(400, json!(["startDate must be a valid ISO 8601 date string"]));
+shared::db_tests!(spawn => the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_invitations_in_main, the_calendar_view_renders_every_kind_like_the_event_itself, cursor_and_offset_pages_list_every_event_exactly_once, search_filters_names_literally_types_dates_and_lists_each_event_once);
 
-        let main = main_calendar(app, &cast.guest).await;
-        let guest_view = format!("/api/calendars/{main}/members/{}/events", cast.guest.id);
-        assert_eq!(app.get(&cast.guest, &guest_view).await.json(), json!([]), "an invitation is hidden in main until confirmed");
-        let link = participation_link(app, &cast.guest, invite.as_i64().unwrap()).await;
-        app.request(Method::POST, &format!("/api/events/0/calendar-members/0/confirm-participation/{}", link.rsplit('/').next().unwrap())).send().await;
-        let items = app.get(&cast.guest, &guest_view).await.json();
-        assert_eq!(items[0]["event"]["id"], invite);
-        assert_eq!(items[0]["responseStatus"], "pending");
-        let keys: Vec<&str> = items[0].as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys, ["id", "calendarMemberId", "eventId", "color", "responseStatus", "createdAt", "updatedAt", "event"]);
-        app.get(&cast.guest, &format!("/api/calendars/{c}/members/{}/events", cast.owner.id)).await
-            .assert_error(404, json!("The user does not have access to this calendar"));
-        app.get(&cast.owner, &format!("/api/calendars/{c}/members/{}/events", cast.stranger.id)).await
-            .assert_error(404, json!("Calendar member not found"));
+async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_invitations_in_main(
+    app: &TestApp,
+) {
+    let cast = Cast::new(app).await;
+    let c = cast.calendar;
+    let a = create(
+        app,
+        &cast.owner,
+        named(c, "Alpha", "2025-04-01T09:00:00Z", "2025-04-01T10:00:00Z"),
+    )
+    .await["id"]
+        .clone();
+    let b = create(
+        app,
+        &cast.owner,
+        named(c, "Bravo", "2025-04-03T09:00:00Z", "2025-04-03T10:00:00Z"),
+    )
+    .await["id"]
+        .clone();
+    let invite = create(app, &cast.owner, {
+        let mut x = named(c, "Invite", "2025-04-02T09:00:00Z", "2025-04-02T10:00:00Z");
+        x["participantIds"] = json!([cast.guest.id]);
+        x
+    })
+    .await["id"]
+        .clone();
+    let path = |from: &str, to: &str| {
+        format!(
+            "/api/calendars/{c}/members/{}/events?startDate={from}&endDate={to}",
+            cast.owner.id
+        )
+    };
+    let ids = |v: Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["event"]["id"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        ids(app
+            .get(
+                &cast.owner,
+                &path("2025-04-01T10:00:00Z", "2025-04-03T09:00:00Z")
+            )
+            .await
+            .json()),
+        vec![a.clone(), invite.clone(), b.clone()],
+        "touching bounds overlap"
+    );
+    assert_eq!(
+        ids(app
+            .get(
+                &cast.owner,
+                &path("2025-04-01T10:00:01Z", "2025-04-03T08:59:59Z")
+            )
+            .await
+            .json()),
+        vec![invite.clone()]
+    );
+    assert_eq!(
+        app.get(&cast.owner, &path("2025-04-05", "2025-04-01"))
+            .await
+            .json(),
+        json!([]),
+        "A after B is empty"
+    );
+    let all = app
+        .get(
+            &cast.owner,
+            &format!("/api/calendars/{c}/members/{}/events", cast.owner.id),
+        )
+        .await
+        .json();
+    assert_eq!(
+        all.as_array().unwrap().len(),
+        3,
+        "no dates: every plain event"
+    );
+    app.get(
+        &cast.owner,
+        &format!(
+            "/api/calendars/{c}/members/{}/events?startDate=x",
+            cast.owner.id
+        ),
+    )
+    .await
+    .assert_error(
+        400,
+        json!(["startDate must be a valid ISO 8601 date string"]),
+    );
+
+    let main = main_calendar(app, &cast.guest).await;
+    let guest_view = format!("/api/calendars/{main}/members/{}/events", cast.guest.id);
+    assert_eq!(
+        app.get(&cast.guest, &guest_view).await.json(),
+        json!([]),
+        "an invitation is hidden in main until confirmed"
+    );
+    let link = participation_link(app, &cast.guest, invite.as_i64().unwrap()).await;
+    app.request(
+        Method::POST,
+        &format!(
+            "/api/events/0/calendar-members/0/confirm-participation/{}",
+            link.rsplit('/').next().unwrap()
+        ),
+    )
+    .send()
+    .await;
+    let items = app.get(&cast.guest, &guest_view).await.json();
+    assert_eq!(items[0]["event"]["id"], invite);
+    assert_eq!(items[0]["responseStatus"], "pending");
+    let keys: Vec<&str> = items[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "calendarMemberId",
+            "eventId",
+            "color",
+            "responseStatus",
+            "createdAt",
+            "updatedAt",
+            "event"
+        ]
+    );
+    app.get(
+        &cast.guest,
+        &format!("/api/calendars/{c}/members/{}/events", cast.owner.id),
+    )
+    .await
+    .assert_error(404, json!("The user does not have access to this calendar"));
+    app.get(
+        &cast.owner,
+        &format!("/api/calendars/{c}/members/{}/events", cast.stranger.id),
+    )
+    .await
+    .assert_error(404, json!("Calendar member not found"));
+}
+
+async fn the_calendar_view_renders_every_kind_like_the_event_itself(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let c = cast.calendar;
+    let mut done = named(
+        c,
+        "Done \"task\" — ✓",
+        "2025-05-02T09:00:00Z",
+        "2025-05-02T10:00:00Z",
+    );
+    done["type"] = json!("task");
+    done["priority"] = json!("high");
+    done["description"] = json!("line\nbreak \\ 😀");
+    let done = create(app, &cast.owner, done).await["id"].as_i64().unwrap();
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &cast.owner,
+            &format!("/api/events/{done}"),
+            json!({"isCompleted": true}),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let mut open = named(c, "Open", "2025-05-03T09:00:00Z", "2025-05-03T10:00:00Z");
+    open["type"] = json!("task");
+    let open = create(app, &cast.owner, open).await["id"].as_i64().unwrap();
+    let mut day = named(c, "Holiday", "2025-05-04", "2025-05-06");
+    day["allDay"] = json!(true);
+    day["timeZone"] = json!("Australia/Sydney");
+    let day = create(app, &cast.owner, day).await["id"].as_i64().unwrap();
+    let mut series = named(c, "Standup", "2025-05-01T07:00:00Z", "2025-05-01T07:15:00Z");
+    series["recurrence"] = json!(["RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3"]);
+    series["type"] = json!("reminder");
+    let series = create(app, &cast.owner, series).await["id"]
+        .as_i64()
+        .unwrap();
+
+    let items = app
+        .get(
+            &cast.owner,
+            &format!(
+                "/api/calendars/{c}/members/{}/events?startDate=2025-05-01&endDate=2025-05-31",
+                cast.owner.id
+            ),
+        )
+        .await
+        .json();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 3 + 3, "three events and three occurrences");
+    for id in [done, open, day] {
+        let item = items.iter().find(|i| i["eventId"] == id).unwrap();
+        let whole = app
+            .get(&cast.owner, &format!("/api/events/{id}"))
+            .await
+            .json();
+        let keys: Vec<&String> = item["event"].as_object().unwrap().keys().collect();
+        assert_eq!(keys.len(), 16, "EventCore and task: {keys:?}");
+        for k in keys {
+            assert_eq!(item["event"][k], whole[k], "{k} of event {id}");
+        }
+        let mine = whole["participations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == item["id"])
+            .unwrap();
+        for k in [
+            "calendarMemberId",
+            "eventId",
+            "color",
+            "responseStatus",
+            "createdAt",
+            "updatedAt",
+        ] {
+            assert_eq!(item[k], mine[k], "participation {k} of event {id}");
+        }
     }
+    let done_item = items.iter().find(|i| i["eventId"] == done).unwrap();
+    assert_eq!(done_item["event"]["task"]["isCompleted"], true);
+    assert_eq!(done_item["event"]["description"], "line\nbreak \\ 😀");
+    assert_eq!(
+        items.iter().find(|i| i["eventId"] == open).unwrap()["event"]["task"]["isCompleted"],
+        false
+    );
+    let day_item = items.iter().find(|i| i["eventId"] == day).unwrap();
+    assert_eq!(
+        (
+            day_item["event"]["allDay"].clone(),
+            day_item["event"]["startedAt"].clone()
+        ),
+        (json!(true), json!("2025-05-04"))
+    );
+    let starts: Vec<&Value> = items
+        .iter()
+        .filter(|i| i["eventId"] == series)
+        .map(|i| &i["event"]["startedAt"])
+        .collect();
+    assert_eq!(
+        starts,
+        [
+            "2025-05-01T07:00:00.000Z",
+            "2025-05-08T07:00:00.000Z",
+            "2025-05-15T07:00:00.000Z"
+        ]
+    );
+    assert!(
+        items
+            .iter()
+            .filter(|i| i["eventId"] == series)
+            .all(|i| i["event"]["recurringEventId"] == series && i["event"]["task"].is_null())
+    );
+}
 
-    async fn the_calendar_view_renders_every_kind_like_the_event_itself(app) {
-        let cast = Cast::new(app).await;
-        let c = cast.calendar;
-        let mut done = named(c, "Done \"task\" — ✓", "2025-05-02T09:00:00Z", "2025-05-02T10:00:00Z");
-        done["type"] = json!("task");
-        done["priority"] = json!("high");
-        done["description"] = json!("line\nbreak \\ 😀");
-        let done = create(app, &cast.owner, done).await["id"].as_i64().unwrap();
-        let res = app.send_json(Method::PATCH, &cast.owner, &format!("/api/events/{done}"), json!({"isCompleted": true})).await;
+async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let mut created = Vec::new();
+    for i in 0..230 {
+        let e = create(
+            app,
+            &cast.owner,
+            named(
+                cast.calendar,
+                &format!("Walk {i:03}"),
+                "2025-05-01T09:00:00Z",
+                "2025-05-01T10:00:00Z",
+            ),
+        )
+        .await;
+        created.push(e["id"].as_i64().unwrap());
+        if i % 7 == 0 {
+            app.clock.advance(chrono::TimeDelta::milliseconds(1));
+        }
+    }
+    let base = format!("/api/users/{}/events?name=walk&limit=37", cast.owner.id);
+    let mut seen = Vec::new();
+    let mut url = base.clone();
+    let mut pages = 0;
+    loop {
+        let res = app.get(&cast.owner, &url).await;
         assert_eq!(res.status, 200, "{}", res.text());
-        let mut open = named(c, "Open", "2025-05-03T09:00:00Z", "2025-05-03T10:00:00Z");
-        open["type"] = json!("task");
-        let open = create(app, &cast.owner, open).await["id"].as_i64().unwrap();
-        let mut day = named(c, "Holiday", "2025-05-04", "2025-05-06");
-        day["allDay"] = json!(true);
-        day["timeZone"] = json!("Australia/Sydney");
-        let day = create(app, &cast.owner, day).await["id"].as_i64().unwrap();
-        let mut series = named(c, "Standup", "2025-05-01T07:00:00Z", "2025-05-01T07:15:00Z");
-        series["recurrence"] = json!(["RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3"]);
-        series["type"] = json!("reminder");
-        let series = create(app, &cast.owner, series).await["id"].as_i64().unwrap();
-
-        let items = app.get(&cast.owner, &format!("/api/calendars/{c}/members/{}/events?startDate=2025-05-01&endDate=2025-05-31", cast.owner.id)).await.json();
-        let items = items.as_array().unwrap();
-        assert_eq!(items.len(), 3 + 3, "three events and three occurrences");
-        for id in [done, open, day] {
-            let item = items.iter().find(|i| i["eventId"] == id).unwrap();
-            let whole = app.get(&cast.owner, &format!("/api/events/{id}")).await.json();
-            let keys: Vec<&String> = item["event"].as_object().unwrap().keys().collect();
-            assert_eq!(keys.len(), 16, "EventCore and task: {keys:?}");
-            for k in keys {
-                assert_eq!(item["event"][k], whole[k], "{k} of event {id}");
-            }
-            let mine = whole["participations"].as_array().unwrap().iter().find(|p| p["id"] == item["id"]).unwrap();
-            for k in ["calendarMemberId", "eventId", "color", "responseStatus", "createdAt", "updatedAt"] {
-                assert_eq!(item[k], mine[k], "participation {k} of event {id}");
-            }
+        let body = res.json();
+        assert_eq!(body["total"], 230);
+        assert_eq!(body["limit"], 37);
+        let events = body["events"].as_array().unwrap();
+        seen.extend(events.iter().map(|e| e["id"].as_i64().unwrap()));
+        assert_eq!(
+            body["remaining"].as_u64().unwrap() as usize,
+            230 - seen.len()
+        );
+        pages += 1;
+        if !body["hasMore"].as_bool().unwrap() {
+            break;
         }
-        let done_item = items.iter().find(|i| i["eventId"] == done).unwrap();
-        assert_eq!(done_item["event"]["task"]["isCompleted"], true);
-        assert_eq!(done_item["event"]["description"], "line\nbreak \\ 😀");
-        assert_eq!(items.iter().find(|i| i["eventId"] == open).unwrap()["event"]["task"]["isCompleted"], false);
-        let day_item = items.iter().find(|i| i["eventId"] == day).unwrap();
-        assert_eq!((day_item["event"]["allDay"].clone(), day_item["event"]["startedAt"].clone()), (json!(true), json!("2025-05-04")));
-        let starts: Vec<&Value> = items.iter().filter(|i| i["eventId"] == series).map(|i| &i["event"]["startedAt"]).collect();
-        assert_eq!(starts, ["2025-05-01T07:00:00.000Z", "2025-05-08T07:00:00.000Z", "2025-05-15T07:00:00.000Z"]);
-        assert!(items.iter().filter(|i| i["eventId"] == series).all(|i| i["event"]["recurringEventId"] == series && i["event"]["task"].is_null()));
+        let next = &body["nextCursor"];
+        url = format!(
+            "{base}&after[createdAt]={}&after[id]={}&",
+            next["createdAt"].as_str().unwrap(),
+            next["id"]
+        );
+        assert!(pages < 20);
     }
+    assert_eq!(pages, 7);
+    let unique: BTreeSet<i64> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), 230, "no event repeated");
+    let mut expected = created.clone();
+    expected.reverse();
+    assert_eq!(seen, expected, "newest first (createdAt, then id)");
 
-    async fn cursor_and_offset_pages_list_every_event_exactly_once(app) {
-        let cast = Cast::new(app).await;
-        let mut created = Vec::new();
-        for i in 0..230 {
-            let e = create(app, &cast.owner, named(cast.calendar, &format!("Walk {i:03}"), "2025-05-01T09:00:00Z", "2025-05-01T10:00:00Z")).await;
-            created.push(e["id"].as_i64().unwrap());
-            if i % 7 == 0 {
-                app.clock.advance(chrono::TimeDelta::milliseconds(1));
-            }
-        }
-        let base = format!("/api/users/{}/events?name=walk&limit=37", cast.owner.id);
-        let mut seen = Vec::new();
-        let mut url = base.clone();
-        let mut pages = 0;
-        loop {
-            let res = app.get(&cast.owner, &url).await;
-            assert_eq!(res.status, 200, "{}", res.text());
-            let body = res.json();
-            assert_eq!(body["total"], 230);
-            assert_eq!(body["limit"], 37);
-            let events = body["events"].as_array().unwrap();
-            seen.extend(events.iter().map(|e| e["id"].as_i64().unwrap()));
-            assert_eq!(body["remaining"].as_u64().unwrap() as usize, 230 - seen.len());
-            pages += 1;
-            if !body["hasMore"].as_bool().unwrap() {
-                break;
-            }
-            let next = &body["nextCursor"];
-            url = format!("{base}&after[createdAt]={}&after[id]={}&", next["createdAt"].as_str().unwrap(), next["id"]);
-            assert!(pages < 20);
-        }
-        assert_eq!(pages, 7);
-        let unique: BTreeSet<i64> = seen.iter().copied().collect();
-        assert_eq!(unique.len(), 230, "no event repeated");
-        let mut expected = created.clone();
-        expected.reverse();
-        assert_eq!(seen, expected, "newest first (createdAt, then id)");
-
-        let mut offset_seen = Vec::new();
-        for page in 1..=7 {
-            let body = app.get(&cast.owner, &format!("/api/users/{}/events/offset?name=Walk&limit=37&page={page}", cast.owner.id)).await.json();
-            assert_eq!((body["total"].clone(), body["totalPages"].clone(), body["page"].clone()), (json!(230), json!(7), json!(page)));
-            offset_seen.extend(body["events"].as_array().unwrap().iter().map(|e| e["id"].as_i64().unwrap()));
-        }
-        assert_eq!(offset_seen, expected);
-        let empty = app.get(&cast.owner, &format!("/api/users/{}/events/offset?name=Walk&limit=37&page=8", cast.owner.id)).await.json();
-        assert_eq!(empty["events"], json!([]));
+    let mut offset_seen = Vec::new();
+    for page in 1..=7 {
+        let body = app
+            .get(
+                &cast.owner,
+                &format!(
+                    "/api/users/{}/events/offset?name=Walk&limit=37&page={page}",
+                    cast.owner.id
+                ),
+            )
+            .await
+            .json();
+        assert_eq!(
+            (
+                body["total"].clone(),
+                body["totalPages"].clone(),
+                body["page"].clone()
+            ),
+            (json!(230), json!(7), json!(page))
+        );
+        offset_seen.extend(
+            body["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["id"].as_i64().unwrap()),
+        );
     }
+    assert_eq!(offset_seen, expected);
+    let empty = app
+        .get(
+            &cast.owner,
+            &format!(
+                "/api/users/{}/events/offset?name=Walk&limit=37&page=8",
+                cast.owner.id
+            ),
+        )
+        .await
+        .json();
+    assert_eq!(empty["events"], json!([]));
+}
 
-    async fn search_filters_names_literally_types_dates_and_lists_each_event_once(app) {
-        let cast = Cast::new(app).await;
-        let c = cast.calendar;
-        create(app, &cast.owner, named(c, "100% sure", "2025-04-01T09:00:00Z", "2025-04-01T10:00:00Z")).await;
-        create(app, &cast.owner, named(c, "1000 surely", "2025-04-01T09:00:00Z", "2025-04-01T10:00:00Z")).await;
-        let mut task = named(c, "snake_case", "2025-04-02T09:00:00Z", "2025-04-02T10:00:00Z");
-        task["type"] = json!("task");
-        create(app, &cast.owner, task).await;
-        let mut daily = named(c, "Daily standup", "2025-04-01T07:00:00Z", "2025-04-01T07:15:00Z");
-        daily["recurrence"] = json!(["RRULE:FREQ=DAILY;COUNT=20"]);
-        daily["participantIds"] = json!([cast.owner.id]);
-        let series = create(app, &cast.owner, daily).await["id"].clone();
-        let q = |s: &str| format!("/api/users/{}/events?{s}", cast.owner.id);
-        let names = |v: Value| v["events"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap().to_string()).collect::<Vec<_>>();
-        assert_eq!(names(app.get(&cast.owner, &q("name=0%25+s")).await.json()), ["100% sure"]);
-        assert_eq!(names(app.get(&cast.owner, &q("name=e_c")).await.json()), ["snake_case"]);
-        assert_eq!(names(app.get(&cast.owner, &q("name=SNAKE&type=task")).await.json()), ["snake_case"]);
-        assert_eq!(names(app.get(&cast.owner, &q("name=snake&type=reminder")).await.json()), Vec::<String>::new());
+async fn search_filters_names_literally_types_dates_and_lists_each_event_once(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let c = cast.calendar;
+    create(
+        app,
+        &cast.owner,
+        named(
+            c,
+            "100% sure",
+            "2025-04-01T09:00:00Z",
+            "2025-04-01T10:00:00Z",
+        ),
+    )
+    .await;
+    create(
+        app,
+        &cast.owner,
+        named(
+            c,
+            "1000 surely",
+            "2025-04-01T09:00:00Z",
+            "2025-04-01T10:00:00Z",
+        ),
+    )
+    .await;
+    let mut task = named(
+        c,
+        "snake_case",
+        "2025-04-02T09:00:00Z",
+        "2025-04-02T10:00:00Z",
+    );
+    task["type"] = json!("task");
+    create(app, &cast.owner, task).await;
+    let mut daily = named(
+        c,
+        "Daily standup",
+        "2025-04-01T07:00:00Z",
+        "2025-04-01T07:15:00Z",
+    );
+    daily["recurrence"] = json!(["RRULE:FREQ=DAILY;COUNT=20"]);
+    daily["participantIds"] = json!([cast.owner.id]);
+    let series = create(app, &cast.owner, daily).await["id"].clone();
+    let q = |s: &str| format!("/api/users/{}/events?{s}", cast.owner.id);
+    let names = |v: Value| {
+        v["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(app.get(&cast.owner, &q("name=0%25+s")).await.json()),
+        ["100% sure"]
+    );
+    assert_eq!(
+        names(app.get(&cast.owner, &q("name=e_c")).await.json()),
+        ["snake_case"]
+    );
+    assert_eq!(
+        names(
+            app.get(&cast.owner, &q("name=SNAKE&type=task"))
+                .await
+                .json()
+        ),
+        ["snake_case"]
+    );
+    assert_eq!(
+        names(
+            app.get(&cast.owner, &q("name=snake&type=reminder"))
+                .await
+                .json()
+        ),
+        Vec::<String>::new()
+    );
 
-        let res = app.get(&cast.owner, &q("name=standup")).await.json();
-        assert_eq!(res["total"], 1, "the series once, although the owner holds two participations");
-        let item = &res["events"][0];
-        assert_eq!(item["calendarId"], c, "home calendar membership preferred");
-        assert_eq!(item["calendarMemberId"], membership(app, &cast.owner, c).await);
-        assert!(item.get("recurringEventId").is_none());
-        let keys: Vec<&str> = item.as_object().unwrap().keys().map(String::as_str).take(5).collect();
-        assert_eq!(keys, ["id", "creatorId", "calendarId", "calendarMemberId", "name"]);
+    let res = app.get(&cast.owner, &q("name=standup")).await.json();
+    assert_eq!(
+        res["total"], 1,
+        "the series once, although the owner holds two participations"
+    );
+    let item = &res["events"][0];
+    assert_eq!(item["calendarId"], c, "home calendar membership preferred");
+    assert_eq!(
+        item["calendarMemberId"],
+        membership(app, &cast.owner, c).await
+    );
+    assert!(item.get("recurringEventId").is_none());
+    let keys: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .take(5)
+        .collect();
+    assert_eq!(
+        keys,
+        ["id", "creatorId", "calendarId", "calendarMemberId", "name"]
+    );
 
-        let windowed = app.get(&cast.owner, &q("startedAt=2025-04-03T00:00:00Z&endedAt=2025-04-05T23:59:59Z")).await.json();
-        assert_eq!(windowed["total"], 1);
-        let occ: Vec<&str> = windowed["events"].as_array().unwrap().iter().map(|e| e["originalStartedAt"].as_str().unwrap()).collect();
-        assert_eq!(occ, ["2025-04-03T07:00:00.000Z", "2025-04-04T07:00:00.000Z", "2025-04-05T07:00:00.000Z"]);
-        assert!(windowed["events"].as_array().unwrap().iter().all(|e| e["recurringEventId"] == series));
-        assert_eq!(windowed["truncated"], false);
+    let windowed = app
+        .get(
+            &cast.owner,
+            &q("startedAt=2025-04-03T00:00:00Z&endedAt=2025-04-05T23:59:59Z"),
+        )
+        .await
+        .json();
+    assert_eq!(windowed["total"], 1);
+    let occ: Vec<&str> = windowed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["originalStartedAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        occ,
+        [
+            "2025-04-03T07:00:00.000Z",
+            "2025-04-04T07:00:00.000Z",
+            "2025-04-05T07:00:00.000Z"
+        ]
+    );
+    assert!(
+        windowed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["recurringEventId"] == series)
+    );
+    assert_eq!(windowed["truncated"], false);
 
-        app.get(&cast.owner, &q("")).await.assert_error(400, json!(["name should not be empty"]));
-        app.get(&cast.owner, &q("name=ab")).await.assert_error(400, json!(["name must be longer than or equal to 3 characters"]));
-        app.get(&cast.owner, &q("name=abc&after[id]=5")).await.assert_error(400, json!(["after[id] and after[createdAt] must be given together"]));
-        app.get(&cast.owner, &q("name=abc&limit=0")).await.assert_error(400, json!(["limit must not be less than 1"]));
-        app.get(&cast.owner, &q("name=abc&type=meeting")).await
-            .assert_error(400, json!(["type must be one of the following values: event, arrangement, reminder, task"]));
-    }
+    app.get(&cast.owner, &q(""))
+        .await
+        .assert_error(400, json!(["name should not be empty"]));
+    app.get(&cast.owner, &q("name=ab")).await.assert_error(
+        400,
+        json!(["name must be longer than or equal to 3 characters"]),
+    );
+    app.get(&cast.owner, &q("name=abc&after[id]=5"))
+        .await
+        .assert_error(
+            400,
+            json!(["after[id] and after[createdAt] must be given together"]),
+        );
+    app.get(&cast.owner, &q("name=abc&limit=0"))
+        .await
+        .assert_error(400, json!(["limit must not be less than 1"]));
+    app.get(&cast.owner, &q("name=abc&type=meeting"))
+        .await
+        .assert_error(
+            400,
+            json!(["type must be one of the following values: event, arrangement, reminder, task"]),
+        );
 }
