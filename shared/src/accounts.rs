@@ -5,7 +5,7 @@ use crate::auth::tokens::TokenKind;
 use crate::db::calendars::{self, NewMember};
 use crate::db::users::{self, NewUser, User};
 use crate::db::{DbErrorExt, Tx};
-use crate::domain::calendar::{kind, role};
+use crate::domain::kinds::{CalendarKind, Role};
 use crate::http::{ApiError, ApiResult};
 use crate::jobs;
 use crate::mail::templates;
@@ -29,7 +29,7 @@ const EMAIL_IN_USE: &str = "Email already in use";
 pub async fn register(state: &AppState, r: Registration) -> ApiResult<User> {
     {
         let mut c = state.db.acquire().await?;
-        if users::find_by_email(c.conn(), &r.email).await?.is_some() {
+        if users::find_by_email(&mut c, &r.email).await?.is_some() {
             return Err(ApiError::conflict(EMAIL_IN_USE));
         }
     }
@@ -44,27 +44,27 @@ pub async fn register(state: &AppState, r: Registration) -> ApiResult<User> {
         country_code: &r.country_code,
         time_zone: &r.time_zone,
     };
-    let id = match users::insert(tx.conn(), &new, now).await {
+    let id = match users::insert(&mut tx, &new, now).await {
         Err(e) if e.is_unique_violation() => return Err(ApiError::conflict(EMAIL_IN_USE)),
         other => other?,
     };
     let cfg = &state.config;
     for (def, ty) in [
-        (&cfg.main_calendar, kind::MAIN),
-        (&cfg.holiday_calendar, kind::HOLIDAY),
+        (&cfg.main_calendar, CalendarKind::Main),
+        (&cfg.holiday_calendar, CalendarKind::Holiday),
     ] {
-        let cal = calendars::insert(tx.conn(), id, &def.name, Some(&def.description), now).await?;
+        let cal = calendars::insert(&mut tx, id, &def.name, Some(&def.description), now).await?;
         let m = NewMember {
             calendar_id: cal,
             user_id: id,
             calendar_type: ty,
-            role: role::OWNER,
+            role: Role::Owner,
             color: &def.color,
             is_confirmed: true,
         };
-        calendars::insert_member(tx.conn(), &m, now).await?;
+        calendars::insert_member(&mut tx, &m, now).await?;
     }
-    let user = users::find_by_id(tx.conn(), id)
+    let user = users::find_by_id(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("registered user vanished")))?;
     queue_confirmation(state, &mut tx, &user, false).await?;

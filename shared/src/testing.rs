@@ -250,7 +250,7 @@ impl TestApp {
     /// Every outbox row, oldest first.
     pub async fn outbox(&self) -> Vec<OutboxRow> {
         let mut c = self.state.db.acquire().await.expect("connection");
-        outbox::list_all(c.conn()).await.expect("outbox rows")
+        outbox::list_all(&mut c).await.expect("outbox rows")
     }
 
     /// The links of the newest e-mail to `to` with this subject.
@@ -324,7 +324,7 @@ impl TestApp {
     pub async fn signed_up(&self, name: &str) -> TestUser {
         let user = self.registered(name).await;
         let mut c = self.state.db.acquire().await.expect("connection");
-        users::set_verified(c.conn(), user, self.clock.now_ms())
+        users::set_verified(&mut c, user, self.clock.now_ms())
             .await
             .expect("verify");
         drop(c);
@@ -350,7 +350,7 @@ impl TestApp {
     /// A new session for a user.
     pub async fn logged_in(&self, id: i64) -> TestUser {
         let mut tx = self.state.db.begin().await.expect("tx");
-        let u = users::find_by_id(tx.conn(), id)
+        let u = users::find_by_id(&mut tx, id)
             .await
             .expect("user")
             .expect("user exists");

@@ -184,7 +184,7 @@ async fn start_session(
 ) -> ApiResult<sessions::SessionTokens> {
     let mut tx = state.db.begin().await?;
     let tokens = sessions::create(&mut tx, state, user.id, user.password_version).await?;
-    login_failures::clear(tx.conn(), key).await?;
+    login_failures::clear(&mut tx, key).await?;
     tx.commit().await?;
     Ok(tokens)
 }
@@ -223,10 +223,10 @@ async fn confirm_email(State(state): State<AppState>, path: PathParams) -> ApiRe
         .verify(TokenKind::ConfirmEmail, path.get("token"))
         .map_err(|_| ApiError::bad_request(INVALID_TOKEN))?;
     let mut c = state.db.acquire().await?;
-    users::find_by_id(c.conn(), claims.sub)
+    users::find_by_id(&mut c, claims.sub)
         .await?
         .ok_or_else(|| ApiError::not_found("User not found"))?;
-    users::set_verified(c.conn(), claims.sub, state.clock.now_ms()).await?;
+    users::set_verified(&mut c, claims.sub, state.clock.now_ms()).await?;
     Ok(created(&json!({"message": "Email confirmed successfully"})))
 }
 
@@ -239,7 +239,7 @@ async fn request_reset(
     let email = v.str(&body, "email").required().email().get();
     v.finish().map_err(ApiError::validation)?;
     let mut tx = state.db.begin().await?;
-    let user = users::find_by_email(tx.conn(), &email.unwrap_or_default()).await?;
+    let user = users::find_by_email(&mut tx, &email.unwrap_or_default()).await?;
     if let Some(user) = &user {
         accounts::queue_reset(&state, &mut tx, user).await?;
     }
@@ -268,7 +268,7 @@ async fn reset_password(
         .ok_or_else(|| ApiError::bad_request(INVALID_TOKEN))?;
     let user = {
         let mut c = state.db.acquire().await?;
-        users::find_by_id(c.conn(), claims.sub).await?
+        users::find_by_id(&mut c, claims.sub).await?
     };
     let user = user.ok_or_else(|| ApiError::not_found("User not found"))?;
     if user.password_version != pv {
@@ -277,11 +277,11 @@ async fn reset_password(
     let hash = state.hasher.hash(password.unwrap_or_default()).await?;
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
-    if !users::reset_password(tx.conn(), user.id, &hash, pv, now).await? {
+    if !users::reset_password(&mut tx, user.id, &hash, pv, now).await? {
         return Err(ApiError::bad_request(INVALID_TOKEN));
     }
-    session_rows::delete_user_sessions(tx.conn(), user.id, 0).await?;
-    login_failures::clear(tx.conn(), &users::email_key(&user.email)).await?;
+    session_rows::delete_user_sessions(&mut tx, user.id, 0).await?;
+    login_failures::clear(&mut tx, &users::email_key(&user.email)).await?;
     tx.commit().await?;
     Ok(created(
         &json!({"message": "Password has been reset successfully"}),

@@ -6,8 +6,9 @@ use axum::response::Response;
 use serde_json::{Map, Value};
 use shared::AppState;
 use shared::db::calendars::{self, Calendar, NewMember};
-use shared::db::{Conn, users};
-use shared::domain::calendar::{CalendarJson, kind, role};
+use shared::db::{Connection, users};
+use shared::domain::calendar::CalendarJson;
+use shared::domain::kinds::{CalendarKind, Role};
 use shared::domain::user::PublicUser;
 use shared::domain::validate::{Opt, Validator};
 use shared::http::{
@@ -26,7 +27,7 @@ struct CalendarWithCreator {
     creator: Option<PublicUser>,
 }
 
-async fn with_creator(conn: Conn<'_>, cal: &Calendar) -> ApiResult<CalendarWithCreator> {
+async fn with_creator(conn: impl Connection, cal: &Calendar) -> ApiResult<CalendarWithCreator> {
     let creator = users::find_by_id(conn, cal.creator_id).await?;
     Ok(CalendarWithCreator {
         calendar: cal.into(),
@@ -40,20 +41,20 @@ pub(crate) async fn as_confirmed_member(
     calendar_id: i64,
     user_id: i64,
 ) -> ApiResult<Calendar> {
-    let member = calendars::find_member(conn.conn(), calendar_id, user_id).await?;
+    let member = calendars::find_member(&mut *conn, calendar_id, user_id).await?;
     if !member.is_some_and(|m| m.is_confirmed) {
         return Err(ApiError::not_found(NO_ACCESS));
     }
-    calendars::find_by_id(conn.conn(), calendar_id)
+    calendars::find_by_id(&mut *conn, calendar_id)
         .await?
         .ok_or_else(|| ApiError::not_found(NO_ACCESS))
 }
 
 /// The calendar's kind: the `calendarType` of its creator's membership.
-pub(crate) async fn kind_of(conn: Conn<'_>, cal: &Calendar) -> ApiResult<String> {
+pub(crate) async fn kind_of(conn: impl Connection, cal: &Calendar) -> ApiResult<CalendarKind> {
     Ok(calendars::find_member(conn, cal.id, cal.creator_id)
         .await?
-        .map_or_else(|| kind::ADDITIONAL.to_string(), |m| m.calendar_type))
+        .map_or(CalendarKind::Additional, |m| m.calendar_type))
 }
 
 /// GET /api/calendars/{id} (contract: 4.6 K2). Confirmed members.
@@ -64,7 +65,7 @@ pub async fn get_calendar(
 ) -> ApiResult<Response> {
     let mut c = state.db.acquire().await?;
     let cal = as_confirmed_member(&mut c, ids.get("id"), user.id()).await?;
-    Ok(ok(&with_creator(c.conn(), &cal).await?))
+    Ok(ok(&with_creator(&mut c, &cal).await?))
 }
 
 fn description(v: &mut Validator, body: &Map<String, Value>) -> Opt<String> {
@@ -87,19 +88,19 @@ pub async fn create_calendar(
     let now = state.clock.now_ms();
     let mut tx = state.db.begin().await?;
     // Only the caller's own deletion (U5) during the request fails the foreign key.
-    let id = calendars::insert(tx.conn(), user.id(), &name, description.as_deref(), now)
+    let id = calendars::insert(&mut tx, user.id(), &name, description.as_deref(), now)
         .await
         .on_foreign_key_violation(ApiError::unauthorized)?;
     let member = NewMember {
         calendar_id: id,
         user_id: user.id(),
-        calendar_type: kind::ADDITIONAL,
-        role: role::OWNER,
+        calendar_type: CalendarKind::Additional,
+        role: Role::Owner,
         color: &color,
         is_confirmed: true,
     };
-    calendars::insert_member(tx.conn(), &member, now).await?;
-    let cal = calendars::find_by_id(tx.conn(), id)
+    calendars::insert_member(&mut tx, &member, now).await?;
+    let cal = calendars::find_by_id(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("created calendar vanished")))?;
     tx.commit().await?;
@@ -119,12 +120,12 @@ pub async fn update_calendar(
     v.finish().map_err(ApiError::validation)?;
 
     let mut tx = state.db.begin().await?;
-    let mut cal = calendars::find_for_update(tx.conn(), ids.get("id"))
+    let mut cal = calendars::find_for_update(&mut tx, ids.get("id"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    let member = calendars::find_member(tx.conn(), cal.id, user.id()).await?;
+    let member = calendars::find_member(&mut tx, cal.id, user.id()).await?;
     let owner = cal.creator_id == user.id()
-        || member.is_some_and(|m| m.is_confirmed && m.role == role::OWNER);
+        || member.is_some_and(|m| m.is_confirmed && m.role.manages_calendar());
     if !owner {
         return Err(ApiError::forbidden(
             "You do not have permission to modify this calendar",
@@ -140,9 +141,9 @@ pub async fn update_calendar(
             Opt::Absent => {}
         }
         cal.updated_at = state.clock.now_ms();
-        calendars::update(tx.conn(), &cal).await?;
+        calendars::update(&mut tx, &cal).await?;
     }
-    let body = with_creator(tx.conn(), &cal).await?;
+    let body = with_creator(&mut tx, &cal).await?;
     tx.commit().await?;
     Ok(ok(&body))
 }
@@ -154,11 +155,10 @@ pub async fn delete_calendar(
     ids: PathIds,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
-    let cal = calendars::find_for_update(tx.conn(), ids.get("id"))
+    let cal = calendars::find_for_update(&mut tx, ids.get("id"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    let k = kind_of(tx.conn(), &cal).await?;
-    if k == kind::MAIN || k == kind::HOLIDAY {
+    if kind_of(&mut tx, &cal).await?.is_personal() {
         return Err(ApiError::forbidden(
             "You do not have permission to modify main or holiday calendar",
         ));
@@ -168,8 +168,8 @@ pub async fn delete_calendar(
     }
     // Memberships go by foreign-key cascade in the same transaction; the events are locked
     // first, so the cascade takes event rows before their participations, as event writes do.
-    shared::db::events::lock_of_calendar(tx.conn(), cal.id).await?;
-    calendars::delete(tx.conn(), cal.id).await?;
+    shared::db::events::lock_of_calendar(&mut tx, cal.id).await?;
+    calendars::delete(&mut tx, cal.id).await?;
     tx.commit().await?;
     Ok(empty(StatusCode::OK))
 }

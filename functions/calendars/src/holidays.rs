@@ -63,9 +63,9 @@ pub async fn list_holidays(
     let mut c = state.db.acquire().await?;
     let mut items = Vec::new();
     for y in years {
-        let mut rows = holidays::list(c.conn(), &country, y, source::SYNC).await?;
+        let mut rows = holidays::list(&mut c, &country, y, source::SYNC).await?;
         if rows.is_empty() {
-            rows = holidays::list(c.conn(), &country, y, source::DATASET).await?;
+            rows = holidays::list(&mut c, &country, y, source::DATASET).await?;
         }
         items.extend(rows.into_iter().filter_map(to_json));
     }

@@ -6,8 +6,10 @@ use axum::response::Response;
 use shared::auth::tokens::TokenKind;
 use shared::clock::format_ms;
 use shared::db::calendars::{self, Member, MemberWithUser, NewMember};
+use shared::db::participations;
 use shared::db::users;
-use shared::domain::calendar::{MemberJson, kind, role};
+use shared::domain::calendar::MemberJson;
+use shared::domain::kinds::{CalendarKind, EventKind, ResponseStatus, Role};
 use shared::domain::user::PublicUser;
 use shared::domain::validate::Validator;
 use shared::http::{
@@ -55,7 +57,7 @@ pub async fn list_members(
 ) -> ApiResult<Response> {
     let mut c = state.db.acquire().await?;
     let cal = as_confirmed_member(&mut c, ids.get("calendarId"), user.id()).await?;
-    let rows = calendars::list_members(c.conn(), cal.id, cal.creator_id == user.id()).await?;
+    let rows = calendars::list_members(&mut c, cal.id, cal.creator_id == user.id()).await?;
     let list: Vec<MemberWithUserJson> = rows.iter().map(Into::into).collect();
     Ok(ok(&list))
 }
@@ -68,7 +70,7 @@ pub async fn get_member(
 ) -> ApiResult<Response> {
     let mut c = state.db.acquire().await?;
     let cal = as_confirmed_member(&mut c, ids.get("calendarId"), user.id()).await?;
-    let member = calendars::find_member(c.conn(), cal.id, ids.get("userId"))
+    let member = calendars::find_member(&mut c, cal.id, ids.get("userId"))
         .await?
         .filter(|m| m.is_confirmed || cal.creator_id == user.id())
         .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
@@ -84,47 +86,46 @@ pub async fn invite_member(
 ) -> ApiResult<Response> {
     let mut v = Validator::new();
     let email = v.str(&body, "userEmail").required().email().get();
-    let new_role = v.str(&body, "role").required().one_of(&role::ALL).get();
+    let new_role = v.str(&body, "role").required().word::<Role>().get();
     v.finish().map_err(ApiError::validation)?;
-    let (email, new_role) = (email.unwrap_or_default(), new_role.unwrap_or_default());
+    let (email, new_role) = (email.unwrap_or_default(), new_role.unwrap_or(Role::Viewer));
 
     let mut tx = state.db.begin().await?;
-    let cal = calendars::find_for_update(tx.conn(), ids.get("calendarId"))
+    let cal = calendars::find_for_update(&mut tx, ids.get("calendarId"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     if cal.creator_id != user.id() {
         return Err(ApiError::forbidden(CREATOR_ONLY));
     }
-    let k = kind_of(tx.conn(), &cal).await?;
-    if k == kind::MAIN || k == kind::HOLIDAY {
+    if kind_of(&mut tx, &cal).await?.is_personal() {
         return Err(ApiError::bad_request(
             "Cannot invite users to your main calendar",
         ));
     }
-    let invitee = users::find_by_email(tx.conn(), &email)
+    let invitee = users::find_by_email(&mut tx, &email)
         .await?
         .ok_or_else(|| ApiError::not_found("User with this email not found"))?;
     if !invitee.email_verified {
         return Err(ApiError::bad_request("User must confirm their email first"));
     }
-    if calendars::find_member(tx.conn(), cal.id, invitee.id)
+    if calendars::find_member(&mut tx, cal.id, invitee.id)
         .await?
         .is_some()
     {
         return Err(ApiError::conflict(ALREADY_MEMBER));
     }
-    let inviter = calendars::find_member(tx.conn(), cal.id, user.id()).await?;
+    let inviter = calendars::find_member(&mut tx, cal.id, user.id()).await?;
     let color = inviter.map_or_else(|| "#4285F4".to_string(), |m| m.color);
     let now = state.clock.now_ms();
     let m = NewMember {
         calendar_id: cal.id,
         user_id: invitee.id,
-        calendar_type: kind::ADDITIONAL,
-        role: &new_role,
+        calendar_type: CalendarKind::Additional,
+        role: new_role,
         color: &color,
         is_confirmed: false,
     };
-    let id = calendars::insert_member(tx.conn(), &m, now)
+    let id = calendars::insert_member(&mut tx, &m, now)
         .await
         .on_unique_violation(|| ApiError::conflict(ALREADY_MEMBER))
         .on_foreign_key_violation(|| ApiError::not_found("User with this email not found"))?;
@@ -138,11 +139,11 @@ pub async fn invite_member(
         &invitee.email,
         &user.user.email,
         (cal.id, &cal.name),
-        &new_role,
+        new_role.as_str(),
         &token,
     );
     templates::queue(&mut tx, &mail, &format!("calendar-invitation:{id}"), now).await?;
-    let member = calendars::find_member_by_id(tx.conn(), id)
+    let member = calendars::find_member_by_id(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("new membership vanished")))?;
     tx.commit().await?;
@@ -152,7 +153,7 @@ pub async fn invite_member(
 
 /// What an M4 body changes (exactly one field).
 enum MemberChange {
-    Role(String),
+    Role(Role),
     Color(String),
     Visible(bool),
 }
@@ -161,7 +162,7 @@ fn parse_member_change(
     body: &serde_json::Map<String, serde_json::Value>,
 ) -> ApiResult<MemberChange> {
     let mut v = Validator::new();
-    let new_role = v.str(body, "role").optional().one_of(&role::ALL).get();
+    let new_role = v.str(body, "role").optional().word::<Role>().get();
     let color = v.str(body, "color").optional().hex_color().get();
     let visible = v.bool(body, "isVisible").optional().get();
     let sent = ["role", "color", "isVisible"]
@@ -197,7 +198,7 @@ pub async fn update_member(
     let change = parse_member_change(&body)?;
     let target = ids.get("userId");
     let mut tx = state.db.begin().await?;
-    let cal = calendars::find_for_update(tx.conn(), ids.get("calendarId"))
+    let cal = calendars::find_for_update(&mut tx, ids.get("calendarId"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     match &change {
@@ -214,7 +215,7 @@ pub async fn update_member(
         }
         _ => {}
     }
-    let mut m: Member = calendars::find_member(tx.conn(), cal.id, target)
+    let mut m: Member = calendars::find_member(&mut tx, cal.id, target)
         .await?
         .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
     match change {
@@ -223,7 +224,7 @@ pub async fn update_member(
         MemberChange::Visible(b) => m.is_visible = b,
     }
     m.updated_at = state.clock.now_ms();
-    calendars::update_member(tx.conn(), &m).await?;
+    calendars::update_member(&mut tx, &m).await?;
     tx.commit().await?;
     Ok(ok(&MemberJson::from(&m)))
 }
@@ -237,7 +238,7 @@ pub async fn remove_member(
 ) -> ApiResult<Response> {
     let target = ids.get("userId");
     let mut tx = state.db.begin().await?;
-    let cal = calendars::find_for_update(tx.conn(), ids.get("calendarId"))
+    let cal = calendars::find_for_update(&mut tx, ids.get("calendarId"))
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     if target == user.id() && cal.creator_id == user.id() {
@@ -248,16 +249,16 @@ pub async fn remove_member(
     if target != user.id() && cal.creator_id != user.id() {
         return Err(ApiError::forbidden(CREATOR_ONLY));
     }
-    let m = calendars::find_member(tx.conn(), cal.id, target)
+    let m = calendars::find_member(&mut tx, cal.id, target)
         .await?
         .ok_or_else(|| ApiError::not_found(MEMBER_NOT_FOUND))?;
     let now = state.clock.now_ms();
     // The membership's participations go by foreign-key cascade; the events they were in
     // are locked first and change version. The tasks the member created here go with them
     // (a task's creator always holds a participation in it through this membership).
-    let events = shared::db::events::lock_of_member(tx.conn(), m.id).await?;
-    shared::db::events::leave_events(tx.conn(), &events, target, now).await?;
-    calendars::delete_member(tx.conn(), m.id).await?;
+    let events = shared::db::events::lock_of_member(&mut tx, m.id).await?;
+    shared::db::events::leave_events(&mut tx, &events, target, now).await?;
+    calendars::delete_member(&mut tx, m.id).await?;
     tx.commit().await?;
     Ok(empty(StatusCode::OK))
 }
@@ -278,16 +279,16 @@ pub async fn confirm_calendar(
     let mut tx = state.db.begin().await?;
     // Locked first: two clicks of one link take turns (the second finds the membership
     // confirmed and answers 201 unchanged), and so do a confirmation and a new event.
-    calendars::find_for_update(tx.conn(), calendar_id)
+    calendars::find_for_update(&mut tx, calendar_id)
         .await?
         .ok_or_else(|| ApiError::bad_request("Cannot confirm the calendar"))?;
-    let mut m = calendars::find_member(tx.conn(), calendar_id, claims.sub)
+    let mut m = calendars::find_member(&mut tx, calendar_id, claims.sub)
         .await?
         .ok_or_else(|| ApiError::bad_request("Cannot confirm the calendar"))?;
     if !m.is_confirmed {
         m.is_confirmed = true;
         m.updated_at = state.clock.now_ms();
-        calendars::update_member(tx.conn(), &m).await?;
+        calendars::update_member(&mut tx, &m).await?;
         add_participations(&mut tx, &m, claims.sub, m.updated_at).await?;
     }
     tx.commit().await?;
@@ -304,28 +305,28 @@ async fn add_participations(
     now: i64,
 ) -> ApiResult<()> {
     use shared::db::events;
-    for e in events::list_of_calendar(tx.conn(), m.calendar_id).await? {
-        let parts = events::participations_of_event(tx.conn(), e.id).await?;
-        if e.event_type == "task" || parts.iter().any(|p| p.p.calendar_member_id == m.id) {
+    for e in events::list_of_calendar(&mut *tx, m.calendar_id).await? {
+        let parts = participations::of_event(&mut *tx, e.id).await?;
+        if e.kind == EventKind::Task || parts.iter().any(|p| p.p.calendar_member_id == m.id) {
             continue;
         }
-        let status = if e.event_type == "reminder" {
-            Some("accepted".to_string())
+        let status = if e.kind == EventKind::Reminder {
+            Some(ResponseStatus::Accepted)
         } else {
             parts
                 .iter()
-                .find(|p| p.m_user_id == user_id && p.m_calendar_type == kind::MAIN)
-                .and_then(|p| p.p.response_status.clone())
+                .find(|p| p.m_user_id == user_id && p.m_calendar_type == CalendarKind::Main)
+                .and_then(|p| p.p.response_status)
         };
         // An event deleted meanwhile simply gets no participation.
-        if events::insert_participation(tx.conn(), m.id, e.id, &e.color, status.as_deref(), now)
+        if participations::insert(&mut *tx, m.id, e.id, &e.color, status, now)
             .await
             .skip_on_foreign_key_violation()?
             .is_none()
         {
             continue;
         }
-        events::bump_version(tx.conn(), e.id, now).await?;
+        events::bump_version(&mut *tx, e.id, now).await?;
     }
     Ok(())
 }

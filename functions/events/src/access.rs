@@ -1,16 +1,19 @@
-//! Loading events, the permission rules of 4.8.2, and ETag / If-Match (4.8.6).
+//! Loading events, the permission rules of 4.8.2 (through `shared::domain::kinds::Role`), and
+//! ETag / If-Match (4.8.6).
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use shared::db::Connection;
 use shared::db::calendars::{self, Member};
-use shared::db::events::{self, Event, ParticipationOf};
-use shared::db::{Conn, reborrow};
-use shared::domain::calendar::role;
+use shared::db::events::{self, Event};
+use shared::db::participations::{self, ParticipationOf};
 use shared::http::{ApiError, ApiResult};
 
 pub const EVENT_NOT_FOUND: &str = "Event not found";
 
 /// The event, or 404.
-pub async fn load(conn: Conn<'_>, id: i64) -> ApiResult<Event> {
+pub async fn load(conn: impl Connection, id: i64) -> ApiResult<Event> {
     events::find_by_id(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(EVENT_NOT_FOUND))
@@ -19,7 +22,7 @@ pub async fn load(conn: Conn<'_>, id: i64) -> ApiResult<Event> {
 /// The event, locked for the rest of the transaction (see [`events::find_for_update`]), or 404.
 /// Every write to one event starts with this, so concurrent writes take turns on MySQL as they
 /// do on SQLite, and `If-Match` is compared with the version the write will replace.
-pub async fn lock(conn: Conn<'_>, id: i64) -> ApiResult<Event> {
+pub async fn lock(conn: impl Connection, id: i64) -> ApiResult<Event> {
     events::find_for_update(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found(EVENT_NOT_FOUND))
@@ -35,7 +38,7 @@ pub fn modified() -> ApiError {
 
 /// Writes an edited event; 412 if its version moved since it was read (a guard: the row is
 /// locked by [`lock`], so this does not happen in the handlers' own transactions).
-pub async fn save(conn: Conn<'_>, e: &Event) -> ApiResult<()> {
+pub async fn save(conn: impl Connection, e: &Event) -> ApiResult<()> {
     if events::update(conn, e).await? {
         Ok(())
     } else {
@@ -45,12 +48,12 @@ pub async fn save(conn: Conn<'_>, e: &Event) -> ApiResult<()> {
 
 /// The event if the caller holds any participation in it (E1, P1), or 404.
 pub async fn load_visible(
-    mut conn: Conn<'_>,
+    mut conn: impl Connection,
     id: i64,
     caller: i64,
 ) -> ApiResult<(Event, Vec<ParticipationOf>)> {
-    let e = load(reborrow(&mut conn), id).await?;
-    let parts = events::participations_of_event(conn, id).await?;
+    let e = load(&mut conn, id).await?;
+    let parts = participations::of_event(conn, id).await?;
     if !parts.iter().any(|p| p.m_user_id == caller) {
         return Err(ApiError::not_found(EVENT_NOT_FOUND));
     }
@@ -66,7 +69,7 @@ pub enum Action {
 
 /// Checks 1-4 of 4.8.2 (after the event was found); returns the caller's home membership.
 pub async fn authorize(
-    conn: Conn<'_>,
+    conn: impl Connection,
     e: &Event,
     caller: i64,
     action: Action,
@@ -75,18 +78,26 @@ pub async fn authorize(
         .await?
         .filter(|m| m.is_confirmed)
         .ok_or_else(|| ApiError::forbidden("You do not have access to this calendar"))?;
-    let someone_elses_task = e.event_type == "task" && e.creator_id != caller;
-    if m.role == role::VIEWER || someone_elses_task {
+    if !m.role.edits_event(e.kind, e.creator_id, caller) {
         return Err(ApiError::forbidden(
             "You do not have permission to delete or patch this event",
         ));
     }
-    if action == Action::Delete && m.role == role::EDITOR && e.creator_id != caller {
+    if action == Action::Delete && !m.role.deletes_event(e.kind, e.creator_id, caller) {
         return Err(ApiError::forbidden(
             "Editors can only delete their own events",
         ));
     }
     Ok(m)
+}
+
+/// A JSON response with the event's ETag.
+pub fn with_etag(status: StatusCode, e: &Event, body: &impl Serialize) -> Response {
+    let mut res = (status, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&etag(e)) {
+        res.headers_mut().insert(header::ETAG, v);
+    }
+    res
 }
 
 /// The strong ETag of an event's current version.

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::{Map, Value};
+use shared::domain::kinds::EventKind;
 use shared::domain::recurrence::{InvalidLine, MAX_LINES, Recurrence};
 use shared::domain::user::parse_time_zone;
 use shared::domain::validate::{Opt, Validator, parse_int};
@@ -82,7 +83,7 @@ pub enum When {
 /// The event fields of a body (create or patch). Absent fields are `None`/`Opt::Absent`.
 #[derive(Clone, Debug, Default)]
 pub struct EventInput {
-    pub event_type: Option<String>,
+    pub kind: Option<EventKind>,
     pub name: Option<String>,
     pub description: Opt<String>,
     pub category: Option<String>,
@@ -99,8 +100,34 @@ pub struct EventInput {
     pub reminders: Option<Vec<i64>>,
 }
 
-/// The types of events.
-pub const TYPES: [&str; 3] = ["arrangement", "reminder", "task"];
+/// An E2 body: the fields every new event must have, and the rest as for a PATCH.
+#[derive(Clone, Debug)]
+pub struct NewEventInput {
+    pub kind: EventKind,
+    pub calendar_id: i64,
+    pub name: String,
+    pub category: String,
+    pub started_at: When,
+    pub ended_at: When,
+    /// The optional fields (its required ones are the `None`s taken above).
+    pub rest: EventInput,
+}
+
+/// Parses an E2 body (4.8.3).
+pub fn parse_new_event(body: &Map<String, Value>) -> Result<NewEventInput, Vec<String>> {
+    let mut input = parse_event(body, true, false)?;
+    // Validation passed, so every required field is set.
+    let missing = || vec!["a required field was not parsed".to_string()];
+    Ok(NewEventInput {
+        kind: input.kind.take().ok_or_else(missing)?,
+        calendar_id: input.calendar_id.take().ok_or_else(missing)?,
+        name: input.name.take().ok_or_else(missing)?,
+        category: input.category.take().ok_or_else(missing)?,
+        started_at: input.started_at.take().ok_or_else(missing)?,
+        ended_at: input.ended_at.take().ok_or_else(missing)?,
+        rest: input,
+    })
+}
 
 fn when(
     v: &mut Validator,
@@ -223,7 +250,7 @@ pub fn parse_event(
     };
     let mut input = EventInput::default();
     if creating {
-        input.event_type = v.str(body, "type").required().one_of(&TYPES).get();
+        input.kind = v.str(body, "type").required().word::<EventKind>().get();
     }
     input.name = req(v.str(body, "name"), creating).len(3, 100).get();
     input.description = v.str(body, "description").nullable().max_len(255).opt();

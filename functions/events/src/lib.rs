@@ -1,15 +1,21 @@
 //! The events function: events, occurrences, participations, the calendar view and the user's
 //! event search (contract 4.8, 4.9, M7, U8, U9).
 
+// Imports run one way: handlers (`events`, `occurrences`, `split`, `participations`, `view`,
+// `search`) use the rules (`access`, `editing`, `input`, `series`), the shapes (`shape`,
+// `render`) and `listing`; nothing imports a handler module but `events` (the split of E3).
 mod access;
+mod editing;
 mod events;
 mod input;
 mod listing;
 mod occurrences;
 mod participations;
+mod render;
 mod search;
 mod series;
 mod shape;
+mod split;
 mod view;
 
 use axum::Router;

@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-use shared::db::events::{self, Event};
+use shared::db::Connection;
+use shared::db::events::{self, Event, OverrideFields};
 use shared::domain::validate::Validator;
-use shared::http::{ApiResult, QueryMap};
+use shared::http::{ApiError, ApiResult, QueryMap};
 
 use crate::input::parse_query_instant;
 
@@ -30,6 +30,15 @@ pub(crate) struct Bounds {
 }
 
 impl Bounds {
+    /// The bounds named by two query parameters (a 400 array if either is not a date).
+    pub(crate) fn of_query(q: &QueryMap, from: &str, to: &str) -> ApiResult<Bounds> {
+        let mut v = Validator::new();
+        let from = date_param(&mut v, q, from);
+        let to = date_param(&mut v, q, to);
+        v.finish().map_err(ApiError::validation)?;
+        Ok(Bounds { from, to })
+    }
+
     /// The expansion window of recurring series (4.8.5).
     pub(crate) fn window(&self, now: i64) -> (i64, i64) {
         let start = self
@@ -59,23 +68,19 @@ impl Bounds {
     }
 }
 
+/// The overrides of the recurring ones of `evs`, by (event id, original start).
 pub(crate) async fn overrides_for(
-    c: shared::db::Conn<'_>,
-    evs: &[&Event],
-) -> ApiResult<HashMap<(i64, i64), Value>> {
+    c: impl Connection,
+    evs: impl Iterator<Item = &Event>,
+) -> ApiResult<HashMap<(i64, i64), OverrideFields>> {
     let ids: Vec<i64> = evs
-        .iter()
         .filter(|e| e.recurrence.is_some())
         .map(|e| e.id)
         .collect();
     Ok(events::overrides_of_events(c, &ids)
         .await?
         .into_iter()
-        .filter_map(|o| {
-            serde_json::from_str(&o.fields)
-                .ok()
-                .map(|f| ((o.event_id, o.original_start), f))
-        })
+        .map(|o| ((o.event_id, o.original_start), o.fields))
         .collect())
 }
 

@@ -6,9 +6,10 @@ use axum::response::Response;
 use shared::auth::tokens::TokenKind;
 use shared::db::calendars;
 use shared::db::events::{self, Event};
+use shared::db::participations::{self, ParticipationOf};
 use shared::db::users::{self, User};
-use shared::db::{Conn, Tx};
-use shared::domain::calendar::role;
+use shared::db::{Connection, Tx};
+use shared::domain::kinds::{CalendarKind, EventKind, ResponseStatus};
 use shared::domain::validate::Validator;
 use shared::http::{
     ApiError, ApiResult, CurrentUser, JsonBody, PathIds, PathParams, ResultExt, created, empty, ok,
@@ -16,13 +17,13 @@ use shared::http::{
 use shared::mail::templates;
 use shared::{AppState, jobs};
 
-use crate::access::{EVENT_NOT_FOUND, load, load_visible, lock};
+use crate::access::{load, load_visible, lock};
 use crate::shape::participation_detail;
 
-const NOT_FOUND: &str = "Event participation not found";
+pub const NOT_FOUND: &str = "Event participation not found";
 
 /// The invitee checks shared by E2 and P2: the user exists and is verified.
-pub async fn invitee(conn: Conn<'_>, id: i64) -> ApiResult<User> {
+pub async fn invitee(conn: impl Connection, id: i64) -> ApiResult<User> {
     let u = users::find_by_id(conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("User not found"))?;
@@ -42,75 +43,68 @@ pub async fn invite(
     u: &User,
 ) -> ApiResult<i64> {
     let now = state.clock.now_ms();
-    let parts = events::participations_of_event(tx.conn(), e.id).await?;
-    let mine: Vec<_> = parts.iter().filter(|p| p.m_user_id == u.id).collect();
-    if mine.iter().any(|p| {
-        matches!(
-            p.p.response_status.as_deref(),
-            Some("pending" | "accepted" | "declined")
-        )
-    }) {
+    let parts = participations::of_event(&mut *tx, e.id).await?;
+    let mine: Vec<&ParticipationOf> = parts.iter().filter(|p| p.m_user_id == u.id).collect();
+    if mine
+        .iter()
+        .any(|p| !ResponseStatus::is_open_invitation(p.p.response_status))
+    {
         return Err(ApiError::bad_request(
             "User is already a participant of this event",
         ));
     }
     let status = if u.id == inviter.id {
-        "pending"
+        ResponseStatus::Pending
     } else {
-        "invited"
+        ResponseStatus::Invited
     };
-    let mut members = Vec::new();
-    if let Some(h) = calendars::find_member(tx.conn(), e.calendar_id, u.id)
-        .await?
-        .filter(|m| m.is_confirmed)
-    {
-        members.push(h.id);
-    }
-    if let Some(main) = calendars::find_main_member(tx.conn(), u.id).await? {
-        if !members.contains(&main.id) {
-            members.push(main.id);
-        }
-    }
     let mut invitation = None;
-    for member_id in members {
+    for member_id in invitee_memberships(tx, e, u.id).await? {
         let id = match mine.iter().find(|p| p.p.calendar_member_id == member_id) {
             Some(p) => {
-                events::set_status(tx.conn(), p.p.id, Some(status), now).await?;
+                participations::set_status(&mut *tx, p.p.id, Some(status), now).await?;
                 p.p.id
             }
-            None => {
-                // The invitee's membership goes only with the invitee (U5) during the request.
-                events::insert_participation(
-                    tx.conn(),
-                    member_id,
-                    e.id,
-                    &e.color,
-                    Some(status),
-                    now,
-                )
+            // The invitee's membership goes only with the invitee (U5) during the request.
+            None => participations::insert(&mut *tx, member_id, e.id, &e.color, Some(status), now)
                 .await
-                .on_foreign_key_violation(|| ApiError::not_found("User not found"))?
-            }
+                .on_foreign_key_violation(|| ApiError::not_found("User not found"))?,
         };
         invitation.get_or_insert((id, member_id));
     }
     let (pid, member_id) = invitation
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("invitee has no main calendar")))?;
-    events::bump_version(tx.conn(), e.id, now).await?;
+    events::bump_version(&mut *tx, e.id, now).await?;
     if u.id != inviter.id {
-        queue_invitation(tx, state, e, inviter, u, pid, member_id).await?;
+        queue_invitation(tx, state, e, inviter, u, (pid, member_id)).await?;
     }
     Ok(pid)
 }
 
+/// The memberships an invitation goes through (4.9.1 a, b): the invitee's confirmed one in the
+/// home calendar, then their main calendar's.
+async fn invitee_memberships(tx: &mut Tx, e: &Event, user_id: i64) -> ApiResult<Vec<i64>> {
+    let mut members = Vec::new();
+    let home = calendars::find_member(&mut *tx, e.calendar_id, user_id).await?;
+    if let Some(h) = home.filter(|m| m.is_confirmed) {
+        members.push(h.id);
+    }
+    if let Some(main) = calendars::find_main_member(&mut *tx, user_id).await? {
+        if !members.contains(&main.id) {
+            members.push(main.id);
+        }
+    }
+    Ok(members)
+}
+
+/// Queues e-mail 5 for participation `pid` (through membership `member_id`).
 async fn queue_invitation(
     tx: &mut Tx,
     state: &AppState,
     e: &Event,
     inviter: &User,
     u: &User,
-    pid: i64,
-    member_id: i64,
+    (pid, member_id): (i64, i64),
 ) -> ApiResult<()> {
     let token = state
         .tokens
@@ -122,38 +116,30 @@ async fn queue_invitation(
         state.config.frontend_url, e.id
     );
     let tz: chrono_tz::Tz = u.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC);
-    let when = templates::format_span(
-        e.started_at,
-        e.ended_at,
-        e.all_day.then(|| {
-            (
-                e.start_date.as_deref().unwrap_or(""),
-                e.end_date.as_deref().unwrap_or(""),
-            )
-        }),
-        tz,
-    );
-    let parts = events::participations_of_event(tx.conn(), e.id).await?;
-    let mut guests = Vec::new();
-    for p in parts.iter().filter(|p| p.p.response_status.is_some()) {
-        if let Some(g) = users::find_by_id(tx.conn(), p.m_user_id).await? {
-            if !guests.contains(&g.email) {
-                guests.push(g.email);
-            }
-        }
-    }
-    let mail = templates::event_invitation(
-        &state.config,
-        &u.email,
-        &inviter.email,
-        &e.name,
-        &when,
-        &guests,
-        &link,
-    );
+    let dates = e.all_day.then(|| {
+        let date = |d: &Option<String>| d.clone().unwrap_or_default();
+        (date(&e.start_date), date(&e.end_date))
+    });
+    let dates = dates.as_ref().map(|(s, x)| (s.as_str(), x.as_str()));
+    let when = templates::format_span(e.started_at, e.ended_at, dates, tz);
+    let guests = guest_emails(tx, e.id).await?;
+    let (to, from) = (&u.email, &inviter.email);
+    let mail = templates::event_invitation(&state.config, to, from, &e.name, &when, &guests, &link);
     let dedupe = format!("event-invitation:{pid}:{}", uuid::Uuid::new_v4());
     templates::queue(tx, &mail, &dedupe, state.clock.now_ms()).await?;
     Ok(())
+}
+
+/// The distinct e-mail addresses of an event's participants (a status other than none).
+async fn guest_emails(tx: &mut Tx, event_id: i64) -> ApiResult<Vec<String>> {
+    let parts = participations::details_of_event(&mut *tx, event_id).await?;
+    let mut guests: Vec<String> = Vec::new();
+    for p in parts.iter().filter(|p| p.of.p.response_status.is_some()) {
+        if !guests.contains(&p.user.u_email) {
+            guests.push(p.user.u_email.clone());
+        }
+    }
+    Ok(guests)
 }
 
 /// GET /api/events/{eventId}/calendar-members/{calendarMemberId} (contract: 4.9 P1). Participants.
@@ -163,12 +149,16 @@ pub async fn get_participation(
     ids: PathIds,
 ) -> ApiResult<Response> {
     let mut c = state.db.acquire().await?;
-    let (e, parts) = load_visible(c.conn(), ids.get("eventId"), user.id()).await?;
-    let p = parts
-        .into_iter()
-        .find(|p| p.p.calendar_member_id == ids.get("calendarMemberId"))
-        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    Ok(ok(&participation_detail(c.conn(), &p.p, &e).await?))
+    let (e, parts) = load_visible(&mut c, ids.get("eventId"), user.id()).await?;
+    let p = of_member(&parts, ids.get("calendarMemberId"))?;
+    Ok(ok(&participation_detail(&mut c, p.p.id, &e).await?))
+}
+
+/// The participation through membership `member_id`, or 404.
+fn of_member(parts: &[ParticipationOf], member_id: i64) -> ApiResult<&ParticipationOf> {
+    (parts.iter())
+        .find(|p| p.p.calendar_member_id == member_id)
+        .ok_or_else(|| ApiError::not_found(NOT_FOUND))
 }
 
 /// POST /api/events/{eventId}/calendar-members (contract: 4.9 P2). The event creator or a
@@ -184,52 +174,58 @@ pub async fn invite_participant(
     let user_id = v.int(&body, "userId").required().positive_id().get();
     v.finish().map_err(ApiError::validation)?;
     let mut tx = state.db.begin().await?;
-    let e = lock(tx.conn(), ids.get("eventId")).await?;
+    let e = lock(&mut tx, ids.get("eventId")).await?;
     if calendar_id != Some(e.calendar_id) {
         return Err(ApiError::bad_request(
             "Event does not belong to this calendar",
         ));
     }
-    let m = calendars::find_member(tx.conn(), e.calendar_id, user.id()).await?;
-    let may = e.creator_id == user.id()
-        || m.is_some_and(|m| m.is_confirmed && (m.role == role::OWNER || m.role == role::EDITOR));
-    if !may {
-        return Err(ApiError::forbidden(
-            "You need editor or owner role to perform this action",
-        ));
-    }
-    if e.event_type != "arrangement" {
-        return Err(ApiError::bad_request(
-            "Only arrangements can have invited participants",
-        ));
-    }
-    let u = invitee(tx.conn(), user_id.unwrap_or_default()).await?;
+    may_invite(&mut tx, &e, user.id()).await?;
+    let u = invitee(&mut tx, user_id.unwrap_or_default()).await?;
     let pid = invite(&mut tx, &state, &e, &user.user, &u).await?;
-    let p = events::find_participation(tx.conn(), pid)
-        .await?
-        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    let e = load(tx.conn(), e.id).await?;
-    let body = participation_detail(tx.conn(), &p.p, &e).await?;
+    let e = load(&mut tx, e.id).await?;
+    let body = participation_detail(&mut tx, pid, &e).await?;
     tx.commit().await?;
     jobs::committed(&state).await;
     Ok(created(&body))
 }
 
-/// PATCH /api/events/{eventId}/calendar-members/{calendarMemberId} (contract: 4.9 P3). The
-/// participant themself.
-pub async fn update_participation(
-    State(state): State<AppState>,
-    user: CurrentUser,
-    ids: PathIds,
-    JsonBody(body): JsonBody,
-) -> ApiResult<Response> {
+/// P2's checks 2-4: the caller created the event or is a confirmed owner or editor of its
+/// calendar, and the event is an arrangement.
+async fn may_invite(tx: &mut Tx, e: &Event, caller: i64) -> ApiResult<()> {
+    let m = calendars::find_member(tx, e.calendar_id, caller).await?;
+    let may = e.creator_id == caller
+        || m.is_some_and(|m| m.is_confirmed && m.role.invites_participants());
+    if !may {
+        return Err(ApiError::forbidden(
+            "You need editor or owner role to perform this action",
+        ));
+    }
+    if e.kind != EventKind::Arrangement {
+        return Err(ApiError::bad_request(
+            "Only arrangements can have invited participants",
+        ));
+    }
+    Ok(())
+}
+
+/// What a P3 body changes (exactly one field).
+enum ParticipationChange {
+    Status(ResponseStatus),
+    Color(String),
+}
+
+fn parse_participation_change(
+    body: &serde_json::Map<String, serde_json::Value>,
+) -> ApiResult<ParticipationChange> {
     let mut v = Validator::new();
     let status = v
-        .str(&body, "responseStatus")
+        .str(body, "responseStatus")
         .optional()
         .one_of(&["pending", "accepted", "declined"])
+        .word::<ResponseStatus>()
         .get();
-    let color = v.str(&body, "color").optional().hex_color().get();
+    let color = v.str(body, "color").optional().hex_color().get();
     let sent = ["responseStatus", "color"]
         .iter()
         .filter(|k| body.contains_key(**k))
@@ -240,38 +236,53 @@ pub async fn update_participation(
         v.error("You can update either responseStatus or color, but not multiple fields at the same time");
     }
     v.finish().map_err(ApiError::validation)?;
+    match (status, color) {
+        (Some(s), _) => Ok(ParticipationChange::Status(s)),
+        (_, Some(c)) => Ok(ParticipationChange::Color(c)),
+        _ => Err(ApiError::internal(anyhow::anyhow!(
+            "validated change has no field"
+        ))),
+    }
+}
+
+/// PATCH /api/events/{eventId}/calendar-members/{calendarMemberId} (contract: 4.9 P3). The
+/// participant themself.
+pub async fn update_participation(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    ids: PathIds,
+    JsonBody(body): JsonBody,
+) -> ApiResult<Response> {
+    let change = parse_participation_change(&body)?;
     let mut tx = state.db.begin().await?;
     // Lock first (a missing event falls through to the participation's 404 below).
-    events::find_for_update(tx.conn(), ids.get("eventId")).await?;
-    let parts = events::participations_of_event(tx.conn(), ids.get("eventId")).await?;
-    let p = parts
-        .iter()
-        .find(|p| p.p.calendar_member_id == ids.get("calendarMemberId"))
-        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
+    events::find_for_update(&mut tx, ids.get("eventId")).await?;
+    let parts = participations::of_event(&mut tx, ids.get("eventId")).await?;
+    let p = of_member(&parts, ids.get("calendarMemberId"))?;
     if p.m_user_id != user.id() {
         return Err(ApiError::forbidden(
             "You can only change your own participation",
         ));
     }
     let now = state.clock.now_ms();
-    if let Some(s) = status {
-        if p.p.response_status.is_none() {
+    match change {
+        ParticipationChange::Status(_) if p.p.response_status.is_none() => {
             return Err(ApiError::bad_request(
                 "You are not a participant of this event",
             ));
         }
-        for mine in parts.iter().filter(|x| x.m_user_id == user.id()) {
-            events::set_status(tx.conn(), mine.p.id, Some(&s), now).await?;
+        ParticipationChange::Status(s) => {
+            for mine in parts.iter().filter(|x| x.m_user_id == user.id()) {
+                participations::set_status(&mut tx, mine.p.id, Some(s), now).await?;
+            }
         }
-    } else if let Some(col) = color {
-        events::set_color(tx.conn(), p.p.id, &col, now).await?;
+        ParticipationChange::Color(c) => {
+            participations::set_color(&mut tx, p.p.id, &c, now).await?
+        }
     }
-    events::bump_version(tx.conn(), p.p.event_id, now).await?;
-    let fresh = events::find_participation(tx.conn(), p.p.id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    let e = load(tx.conn(), p.p.event_id).await?;
-    let body = participation_detail(tx.conn(), &fresh.p, &e).await?;
+    events::bump_version(&mut tx, p.p.event_id, now).await?;
+    let e = load(&mut tx, p.p.event_id).await?;
+    let body = participation_detail(&mut tx, p.p.id, &e).await?;
     tx.commit().await?;
     Ok(ok(&body))
 }
@@ -284,18 +295,14 @@ pub async fn remove_participation(
     ids: PathIds,
 ) -> ApiResult<Response> {
     let mut tx = state.db.begin().await?;
-    events::find_for_update(tx.conn(), ids.get("eventId")).await?;
-    let parts = events::participations_of_event(tx.conn(), ids.get("eventId")).await?;
-    let p = parts
-        .iter()
-        .find(|p| p.p.calendar_member_id == ids.get("calendarMemberId"))
-        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?
-        .clone();
-    let e = load(tx.conn(), p.p.event_id).await?;
-    let cal = calendars::find_by_id(tx.conn(), e.calendar_id).await?;
-    let home_member = calendars::find_member(tx.conn(), e.calendar_id, user.id()).await?;
+    events::find_for_update(&mut tx, ids.get("eventId")).await?;
+    let parts = participations::of_event(&mut tx, ids.get("eventId")).await?;
+    let p = of_member(&parts, ids.get("calendarMemberId"))?;
+    let e = load(&mut tx, p.p.event_id).await?;
+    let cal = calendars::find_by_id(&mut tx, e.calendar_id).await?;
+    let home_member = calendars::find_member(&mut tx, e.calendar_id, user.id()).await?;
     let home_owner = cal.is_some_and(|c| c.creator_id == user.id())
-        || home_member.is_some_and(|m| m.is_confirmed && m.role == role::OWNER);
+        || home_member.is_some_and(|m| m.is_confirmed && m.role.manages_calendar());
     if p.m_user_id != user.id() && e.creator_id != user.id() && !home_owner {
         return Err(ApiError::forbidden(
             "You do not have permission to remove this participant",
@@ -304,12 +311,12 @@ pub async fn remove_participation(
     let now = state.clock.now_ms();
     for mine in parts.iter().filter(|x| x.m_user_id == p.m_user_id) {
         if mine.m_calendar_id == e.calendar_id {
-            events::set_status(tx.conn(), mine.p.id, None, now).await?;
-        } else if mine.m_calendar_type == "main" {
-            events::delete_participation(tx.conn(), mine.p.id).await?;
+            participations::set_status(&mut tx, mine.p.id, None, now).await?;
+        } else if mine.m_calendar_type == CalendarKind::Main {
+            participations::delete(&mut tx, mine.p.id).await?;
         }
     }
-    events::bump_version(tx.conn(), e.id, now).await?;
+    events::bump_version(&mut tx, e.id, now).await?;
     tx.commit().await?;
     Ok(empty(StatusCode::OK))
 }
@@ -321,51 +328,51 @@ pub async fn confirm_participation(
     params: PathParams,
 ) -> ApiResult<Response> {
     let invalid = || ApiError::bad_request("Invalid or expired token");
-    let token = params.get("token");
     let claims = state
         .tokens
-        .verify(TokenKind::ConfirmArrangement, token)
+        .verify(TokenKind::ConfirmArrangement, params.get("token"))
         .map_err(|_| invalid())?;
     let pid = claims.event_participation_id.ok_or_else(invalid)?;
     // The event is locked before the participation is read (the order every event write
     // takes); its id comes from a read outside the transaction, which only names the lock.
     let event_id = {
         let mut c = state.db.acquire().await?;
-        events::find_participation(c.conn(), pid)
+        participations::find(&mut c, pid)
             .await?
             .map(|p| p.p.event_id)
     };
     let mut tx = state.db.begin().await?;
     if let Some(id) = event_id {
-        events::find_for_update(tx.conn(), id).await?;
+        events::find_for_update(&mut tx, id).await?;
     }
-    let p = events::find_participation(tx.conn(), pid)
+    let p = participations::find(&mut tx, pid)
         .await?
         .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
     if p.m_user_id != claims.sub {
         return Err(invalid());
     }
-    match p.p.response_status.as_deref() {
+    match p.p.response_status {
         None => return Err(ApiError::bad_request("Invitation is no longer valid")),
-        Some("invited") => {
-            let now = state.clock.now_ms();
-            let parts = events::participations_of_event(tx.conn(), p.p.event_id).await?;
-            for mine in parts.iter().filter(|x| x.m_user_id == claims.sub) {
-                if matches!(mine.p.response_status.as_deref(), None | Some("invited")) {
-                    events::set_status(tx.conn(), mine.p.id, Some("pending"), now).await?;
-                }
-            }
-            events::bump_version(tx.conn(), p.p.event_id, now).await?;
+        Some(ResponseStatus::Invited) => {
+            accept_invitation(&mut tx, &p, state.clock.now_ms()).await?;
         }
         Some(_) => {}
     }
-    let fresh = events::find_participation(tx.conn(), pid)
-        .await?
-        .ok_or_else(|| ApiError::not_found(NOT_FOUND))?;
-    let e = events::find_by_id(tx.conn(), p.p.event_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(EVENT_NOT_FOUND))?;
-    let body = participation_detail(tx.conn(), &fresh.p, &e).await?;
+    let e = load(&mut tx, p.p.event_id).await?;
+    let body = participation_detail(&mut tx, pid, &e).await?;
     tx.commit().await?;
     Ok(created(&body))
+}
+
+/// P5: the invitee's open invitations to the event (`null` or `invited`) become `pending`.
+async fn accept_invitation(tx: &mut Tx, p: &ParticipationOf, now: i64) -> ApiResult<()> {
+    let parts = participations::of_event(&mut *tx, p.p.event_id).await?;
+    for mine in parts.iter().filter(|x| x.m_user_id == p.m_user_id) {
+        if ResponseStatus::is_open_invitation(mine.p.response_status) {
+            let pending = Some(ResponseStatus::Pending);
+            participations::set_status(&mut *tx, mine.p.id, pending, now).await?;
+        }
+    }
+    events::bump_version(tx, p.p.event_id, now).await?;
+    Ok(())
 }

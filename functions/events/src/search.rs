@@ -12,10 +12,12 @@ use axum::extract::State;
 use axum::response::Response;
 use serde::Serialize;
 use serde_json::value::RawValue;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use shared::AppState;
 use shared::clock::format_ms;
-use shared::db::events::{self, Event, ListingRow};
+use shared::db::events::{Event, OverrideFields};
+use shared::db::listing::{self, ListingRow};
+use shared::domain::kinds::EventKind;
 use shared::domain::recurrence::Occurrence;
 use shared::domain::validate::Validator;
 use shared::http::{ApiError, ApiResult, CurrentUser, PathIds, QueryMap, ok};
@@ -30,7 +32,8 @@ struct Search {
     /// `name` lower-cased, as occurrence names are compared with it.
     needle: Option<String>,
     bounds: Bounds,
-    kind: String,
+    /// `None`: every kind (`type=event`).
+    kind: Option<EventKind>,
     limit: usize,
     after: Option<(i64, i64)>,
     after_raw: Value,
@@ -61,7 +64,7 @@ fn parse_search(q: &QueryMap, offset: bool) -> ApiResult<Search> {
         .param(q.get("type"), "type")
         .one_of(&["event", "arrangement", "reminder", "task"])
         .get()
-        .unwrap_or_else(|| "event".into());
+        .and_then(|k| k.parse::<EventKind>().ok());
     let int = |v: &mut Validator, k: &str, min: i64, max: i64| {
         v.param(q.get(k), k)
             .parse(
@@ -113,7 +116,7 @@ fn parse_search(q: &QueryMap, offset: bool) -> ApiResult<Search> {
 /// What a search read: the caller's listed events with their participations, and overrides.
 struct Loaded {
     events: Vec<(Event, Vec<ListingRow>)>,
-    overrides: HashMap<(i64, i64), Value>,
+    overrides: HashMap<(i64, i64), OverrideFields>,
 }
 
 /// One matching event, with the participation it is listed through; its items are built only
@@ -137,8 +140,8 @@ async fn load(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Loa
             n.replace('!', "!!").replace('%', "!%").replace('_', "!_")
         )
     });
-    let rows = events::listing_of_user(
-        c.conn(),
+    let rows = listing::of_user(
+        &mut c,
         user.id(),
         s.bounds.from.unwrap_or(i64::MIN / 4),
         s.bounds.to.unwrap_or(i64::MAX / 4),
@@ -151,12 +154,11 @@ async fn load(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Loa
     let mut grouped: Vec<(Event, Vec<ListingRow>)> = Vec::new();
     for r in rows {
         match grouped.last_mut() {
-            Some((e, list)) if e.id == r.e.e_id => list.push(r),
-            _ => grouped.push((r.e.event(), vec![r])),
+            Some((e, list)) if e.id == r.e.id => list.push(r),
+            _ => grouped.push((r.e.clone(), vec![r])),
         }
     }
-    let evs: Vec<&Event> = grouped.iter().map(|(e, _)| e).collect();
-    let overrides = overrides_for(c.conn(), &evs).await?;
+    let overrides = overrides_for(&mut c, grouped.iter().map(|(e, _)| e)).await?;
     Ok(Loaded {
         events: grouped,
         overrides,
@@ -164,11 +166,8 @@ async fn load(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Loa
 }
 
 /// The name an occurrence is listed under: its override's, else the series'.
-fn occurrence_name<'a>(e: &'a Event, fields: Option<&'a Value>) -> &'a str {
-    fields
-        .and_then(|f| f.get("name"))
-        .and_then(Value::as_str)
-        .unwrap_or(&e.name)
+fn occurrence_name<'a>(e: &'a Event, fields: Option<&'a OverrideFields>) -> &'a str {
+    fields.and_then(|f| f.name.as_deref()).unwrap_or(&e.name)
 }
 
 fn name_matches(needle: Option<&str>, name: &str) -> bool {
@@ -181,14 +180,14 @@ fn matches<'a>(loaded: &'a Loaded, s: &Search, now: i64) -> Vec<Match<'a>> {
     let (from, to) = s.bounds.expansion_range(now);
     let mut out = Vec::new();
     for (e, parts) in &loaded.events {
-        if s.kind != "event" && e.event_type != s.kind {
+        if s.kind.is_some_and(|k| k != e.kind) {
             continue;
         }
         // The caller's listed participation in the home calendar, else the one with the lowest id.
         let chosen = parts
             .iter()
             .find(|p| p.m_calendar_id == e.calendar_id)
-            .or_else(|| parts.iter().min_by_key(|p| p.p.id));
+            .or_else(|| parts.iter().min_by_key(|p| p.p_id));
         let Some(chosen) = chosen else { continue };
         let occurrences = if s.expanding() {
             occurrences_in(e, from, to, OCCURRENCE_CAP + 1)
@@ -209,7 +208,7 @@ fn matches<'a>(loaded: &'a Loaded, s: &Search, now: i64) -> Vec<Match<'a>> {
             out.push(Match {
                 e,
                 member_calendar: chosen.m_calendar_id,
-                member_id: chosen.p.calendar_member_id,
+                member_id: chosen.p_calendar_member_id,
                 occurrences,
             });
         }
@@ -248,15 +247,16 @@ impl Budget {
 fn items_of(
     m: &Match<'_>,
     s: &Search,
-    overrides: &HashMap<(i64, i64), Value>,
+    overrides: &HashMap<(i64, i64), OverrideFields>,
     budget: &mut Budget,
     out: &mut Vec<Box<RawValue>>,
 ) -> ApiResult<bool> {
     let e = m.e;
     let mut base = Core::of(e);
     base.calendar_id = m.member_calendar;
+    base.calendar_member_id = Some(m.member_id);
     let Some(list) = &m.occurrences else {
-        out.push(search_item(&base, m.member_id)?);
+        out.push(search_item(&base)?);
         return Ok(false);
     };
     for &o in list.iter() {
@@ -268,7 +268,7 @@ fn items_of(
             occurrence: o,
             fields: fields.cloned(),
         };
-        let item = search_item(&Core::occurrence_of(base.clone(), e, &view), m.member_id)?;
+        let item = search_item(&Core::occurrence_of(base.clone(), e, &view))?;
         if !budget.take(item.get().len()) {
             return Ok(true);
         }
@@ -277,22 +277,9 @@ fn items_of(
     Ok(false)
 }
 
-/// A search item: EventCore with `calendarMemberId` after `calendarId` (4.1).
-fn search_item(core: &Core, member_id: i64) -> ApiResult<Box<RawValue>> {
-    let Value::Object(obj) = serde_json::to_value(core).map_err(ApiError::internal)? else {
-        return Err(ApiError::internal(anyhow::anyhow!(
-            "an event did not render as an object"
-        )));
-    };
-    let mut out = Map::new();
-    for (k, val) in obj {
-        let after_calendar = k == "calendarId";
-        out.insert(k, val);
-        if after_calendar {
-            out.insert("calendarMemberId".into(), json!(member_id));
-        }
-    }
-    serde_json::value::to_raw_value(&out).map_err(ApiError::internal)
+/// A search item: EventCore with its `calendarMemberId` (4.1), serialized once.
+fn search_item(core: &Core) -> ApiResult<Box<RawValue>> {
+    serde_json::value::to_raw_value(core).map_err(ApiError::internal)
 }
 
 /// The items of up to `limit` matches; returns them, the matches taken, and whether the cap

@@ -4,21 +4,20 @@ use chrono::{NaiveDate, NaiveTime};
 use chrono_tz::Tz;
 use quick_cache::sync::Cache;
 use quick_cache::{Equivalent, Weighter};
-use shared::db::events::Event;
+use shared::db::events::EventFields;
 use shared::domain::recurrence::{Occurrence, Recurrence, Series, resolve_local};
 use std::sync::{Arc, LazyLock};
 
 use crate::input::parse_date;
 
 /// The event's zone (UTC if the stored name is unknown).
-pub fn tz_of(e: &Event) -> Tz {
+pub fn tz_of(e: &EventFields) -> Tz {
     e.time_zone.parse().unwrap_or(Tz::UTC)
 }
 
 /// The parsed recurrence of a stored event (`None` when single).
-pub fn recurrence_of(e: &Event) -> Option<Recurrence> {
-    let lines = crate::shape::lines_of(e)?;
-    Recurrence::parse_stored(&lines, e.all_day).ok()
+pub fn recurrence_of(e: &EventFields) -> Option<Recurrence> {
+    Recurrence::parse_stored(e.lines()?, e.all_day).ok()
 }
 
 /// The occurrences of a stored event overlapping `[from, to]`, at most `limit` (the earliest);
@@ -28,8 +27,8 @@ pub fn recurrence_of(e: &Event) -> Option<Recurrence> {
 /// everything an expansion reads, not the event's id, so a changed or deleted event can never be
 /// answered from a stale entry: its new fields are a new key, and unused entries age out. The
 /// cache is bounded by the number of occurrences it holds.
-pub fn occurrences_in(e: &Event, from: i64, to: i64, limit: usize) -> Listed {
-    let lines = e.recurrence.as_deref()?;
+pub fn occurrences_in(e: &EventFields, from: i64, to: i64, limit: usize) -> Listed {
+    let lines = e.lines()?;
     let key = KeyRef {
         recurrence: lines,
         time_zone: &e.time_zone,
@@ -72,7 +71,7 @@ impl Weighter<Key, Listed> for ByOccurrences {
 /// The memo key. Field for field the same as [`KeyRef`], so both hash alike.
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct Key {
-    recurrence: String,
+    recurrence: Vec<String>,
     time_zone: String,
     all_day: bool,
     started_at: i64,
@@ -85,7 +84,7 @@ struct Key {
 /// A borrowed [`Key`], for lookups that allocate nothing.
 #[derive(Hash)]
 struct KeyRef<'a> {
-    recurrence: &'a str,
+    recurrence: &'a [String],
     time_zone: &'a str,
     all_day: bool,
     started_at: i64,
@@ -112,7 +111,7 @@ impl KeyRef<'_> {
 
 impl Equivalent<Key> for KeyRef<'_> {
     fn equivalent(&self, k: &Key) -> bool {
-        self.recurrence == k.recurrence
+        self.recurrence == k.recurrence.as_slice()
             && self.time_zone == k.time_zone
             && self.all_day == k.all_day
             && self.started_at == k.started_at
@@ -124,7 +123,7 @@ impl Equivalent<Key> for KeyRef<'_> {
 }
 
 /// The series view of an event.
-pub fn series<'a>(e: &Event, r: &'a Recurrence) -> Series<'a> {
+pub fn series<'a>(e: &EventFields, r: &'a Recurrence) -> Series<'a> {
     let start_date = e.start_date.as_deref().and_then(parse_date);
     let end_date = e.end_date.as_deref().and_then(parse_date);
     Series {
@@ -147,7 +146,7 @@ pub fn midnight(tz: Tz, d: NaiveDate) -> i64 {
 }
 
 /// Recomputes `range_end` (and all-day instants) after a change.
-pub fn refresh_derived(e: &mut Event) {
+pub fn refresh_derived(e: &mut EventFields) {
     let tz = tz_of(e);
     if e.all_day {
         if let (Some(s), Some(x)) = (
@@ -168,47 +167,41 @@ pub fn refresh_derived(e: &mut Event) {
 mod tests {
     use super::*;
 
-    fn daily(id: i64, rule: &str) -> Event {
-        Event {
-            id,
-            calendar_id: 1,
-            creator_id: 1,
-            name: "Standup".into(),
+    fn daily(name: &str, rule: &str) -> EventFields {
+        EventFields {
+            name: name.into(),
             description: None,
             category: "work".into(),
-            event_type: "arrangement".into(),
+            kind: shared::domain::kinds::EventKind::Arrangement,
             started_at: 1_748_761_200_000, // 2025-06-01T07:00Z, 10:00 in Kyiv
             ended_at: 1_748_763_000_000,
             start_date: None,
             end_date: None,
             time_zone: "Europe/Kyiv".into(),
             all_day: false,
-            recurrence: Some(serde_json::to_string(&[rule]).unwrap()),
-            reminders: "[]".into(),
+            recurrence: Some(vec![rule.into()]),
+            reminders: vec![],
             color: "#000000".into(),
             range_end: None,
-            version: 1,
-            created_at: 0,
-            updated_at: 0,
         }
     }
 
     #[test]
     fn expansions_are_memoized_by_what_they_read() {
         let (from, to) = (1_748_736_000_000, 1_749_340_799_000); // 1–7 June 2025
-        let e = daily(1, "RRULE:FREQ=DAILY");
+        let e = daily("Standup", "RRULE:FREQ=DAILY");
         let first = occurrences_in(&e, from, to, 100).unwrap();
         assert_eq!(first.len(), 7);
         let again = occurrences_in(&e, from, to, 100).unwrap();
         assert!(Arc::ptr_eq(&first, &again), "the second lookup is a hit");
-        let other_id = occurrences_in(&daily(2, "RRULE:FREQ=DAILY"), from, to, 100).unwrap();
+        let other_id = occurrences_in(&daily("Retro", "RRULE:FREQ=DAILY"), from, to, 100).unwrap();
         assert!(
             Arc::ptr_eq(&first, &other_id),
-            "the id is not part of the key"
+            "fields an expansion does not read are not part of the key"
         );
 
         let mut changed = e.clone();
-        changed.recurrence = Some(r#"["RRULE:FREQ=DAILY;INTERVAL=2"]"#.into());
+        changed.recurrence = Some(vec!["RRULE:FREQ=DAILY;INTERVAL=2".into()]);
         assert_eq!(occurrences_in(&changed, from, to, 100).unwrap().len(), 4);
         changed = e.clone();
         changed.time_zone = "America/New_York".into();
@@ -238,7 +231,7 @@ mod tests {
         let mut single = e.clone();
         single.recurrence = None;
         assert!(occurrences_in(&single, from, to, 100).is_none());
-        single.recurrence = Some("[]".into());
+        single.recurrence = Some(vec![]);
         assert!(occurrences_in(&single, from, to, 100).is_none());
     }
 }

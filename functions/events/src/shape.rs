@@ -1,13 +1,15 @@
 //! The JSON shapes of events (contract 4.1): EventCore, Task, Participation, the full Event,
-//! ParticipationDetail and listing items, for single events and expanded occurrences.
+//! ParticipationDetail and search items, as serde structs, for single events and expanded
+//! occurrences. (M7's measured byte renderer is in `render`.)
 
 use serde::Serialize;
-use serde_json::{Value, json};
 use shared::clock::format_ms;
-use shared::db::calendars::{self, Calendar, Member};
-use shared::db::events::{Event, Participation, ParticipationOf, Task};
-use shared::db::{Conn, reborrow, users};
-use shared::domain::calendar::MemberJson;
+use shared::db::Connection;
+use shared::db::events::{Event, EventFields, OverrideFields, Task};
+use shared::db::participations::{self, Participation, ParticipationDetail};
+use shared::db::users;
+use shared::domain::calendar::{CalendarJson, MemberJson};
+use shared::domain::kinds::{EventKind, ResponseStatus};
 use shared::domain::recurrence::Occurrence;
 use shared::domain::user::PublicUser;
 use shared::http::ApiResult;
@@ -16,24 +18,27 @@ use shared::http::ApiResult;
 #[derive(Clone, Debug)]
 pub struct OccurrenceView {
     pub occurrence: Occurrence,
-    /// The override fields (`name`, `description`, `category`, `startedAt`, `endedAt`), if any.
-    pub fields: Option<Value>,
+    /// The occurrence's override, if any.
+    pub fields: Option<OverrideFields>,
 }
 
-/// EventCore (4.1), with the occurrence fields when it renders one occurrence.
+/// EventCore (4.1), with the occurrence fields when it renders one occurrence, and the
+/// `calendarMemberId` of a search item.
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Core {
     pub id: i64,
     pub creator_id: i64,
     pub calendar_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub calendar_member_id: Option<i64>,
     pub name: String,
     pub description: Option<String>,
     pub category: String,
     pub started_at: String,
     pub ended_at: String,
     #[serde(rename = "type")]
-    pub event_type: String,
+    pub kind: EventKind,
     pub created_at: String,
     pub updated_at: String,
     pub time_zone: String,
@@ -46,16 +51,8 @@ pub struct Core {
     pub original_started_at: Option<String>,
 }
 
-/// The recurrence lines of an event (`None` when not recurring).
-pub fn lines_of(e: &Event) -> Option<Vec<String>> {
-    e.recurrence
-        .as_deref()
-        .and_then(|r| serde_json::from_str::<Vec<String>>(r).ok())
-        .filter(|l| !l.is_empty())
-}
-
 /// The `startedAt`, `endedAt` and `originalStartedAt` of an occurrence (dates when all-day).
-pub fn occurrence_times(e: &Event, o: &Occurrence) -> (String, String, String) {
+pub fn occurrence_times(e: &EventFields, o: &Occurrence) -> (String, String, String) {
     let t = OccurrenceTimes::of(e, o);
     (t.start.text(), t.end.text(), t.start.text())
 }
@@ -74,7 +71,7 @@ pub enum Stamp {
 }
 
 impl OccurrenceTimes {
-    pub fn of(e: &Event, o: &Occurrence) -> Self {
+    pub fn of(e: &EventFields, o: &Occurrence) -> Self {
         if !e.all_day {
             return OccurrenceTimes {
                 start: Stamp::Instant(o.start_ms),
@@ -97,11 +94,11 @@ impl OccurrenceTimes {
 impl Stamp {
     /// Appends the text (ASCII digits and separators: nothing to escape in JSON).
     pub fn write(&self, out: &mut Vec<u8>) {
+        use std::io::Write;
         match self {
             Stamp::Instant(ms) => shared::clock::write_ms(out, *ms),
-            Stamp::Date(Some(d)) => {
-                out.extend_from_slice(d.format("%Y-%m-%d").to_string().as_bytes())
-            }
+            // Writing to a Vec cannot fail.
+            Stamp::Date(Some(d)) => drop(write!(out, "{d}")),
             Stamp::Date(None) => {}
         }
     }
@@ -128,18 +125,19 @@ impl Core {
             id: e.id,
             creator_id: e.creator_id,
             calendar_id: e.calendar_id,
+            calendar_member_id: None,
             name: e.name.clone(),
             description: e.description.clone(),
             category: e.category.clone(),
             started_at,
             ended_at,
-            event_type: e.event_type.clone(),
+            kind: e.kind,
             created_at: format_ms(e.created_at),
             updated_at: format_ms(e.updated_at),
             time_zone: e.time_zone.clone(),
             all_day: e.all_day,
-            recurrence: lines_of(e),
-            reminders: serde_json::from_str(&e.reminders).unwrap_or_default(),
+            recurrence: e.lines().map(<[String]>::to_vec),
+            reminders: e.reminders.clone(),
             recurring_event_id: None,
             original_started_at: None,
         }
@@ -158,134 +156,180 @@ impl Core {
         core.ended_at = ended_at;
         core.original_started_at = Some(original);
         core.recurring_event_id = Some(e.id);
-        if let Some(Value::Object(f)) = &view.fields {
-            if let Some(Value::String(n)) = f.get("name") {
-                core.name = n.clone();
-            }
-            if let Some(d) = f.get("description") {
-                core.description = d.as_str().map(str::to_string);
-            }
-            if let Some(Value::String(c)) = f.get("category") {
-                core.category = c.clone();
-            }
-            if let Some(Value::String(s)) = f.get("startedAt") {
-                core.started_at = s.clone();
-            }
-            if let Some(Value::String(s)) = f.get("endedAt") {
-                core.ended_at = s.clone();
-            }
+        if let Some(f) = &view.fields {
+            let f = f.clone();
+            core.name = f.name.unwrap_or(core.name);
+            core.description = f.description.unwrap_or(core.description);
+            core.category = f.category.unwrap_or(core.category);
+            core.started_at = f.started_at.unwrap_or(core.started_at);
+            core.ended_at = f.ended_at.unwrap_or(core.ended_at);
         }
         core
     }
 }
 
 /// The Task object.
-pub fn task_json(t: &Task) -> Value {
-    json!({"eventId": t.event_id, "isCompleted": t.is_completed, "priority": t.priority,
-        "createdAt": format_ms(t.created_at), "updatedAt": format_ms(t.updated_at)})
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TaskJson {
+    event_id: i64,
+    is_completed: bool,
+    priority: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Task> for TaskJson {
+    fn from(t: &Task) -> Self {
+        TaskJson {
+            event_id: t.event_id,
+            is_completed: t.is_completed,
+            priority: t.priority.clone(),
+            created_at: format_ms(t.created_at),
+            updated_at: format_ms(t.updated_at),
+        }
+    }
 }
 
 /// The Participation object.
-pub fn participation_json(p: &Participation) -> serde_json::Map<String, Value> {
-    let v = json!({"id": p.id, "calendarMemberId": p.calendar_member_id, "eventId": p.event_id,
-        "color": p.color, "responseStatus": p.response_status,
-        "createdAt": format_ms(p.created_at), "updatedAt": format_ms(p.updated_at)});
-    match v {
-        Value::Object(m) => m,
-        _ => serde_json::Map::new(),
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParticipationJson {
+    id: i64,
+    calendar_member_id: i64,
+    event_id: i64,
+    color: String,
+    response_status: Option<ResponseStatus>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Participation> for ParticipationJson {
+    fn from(p: &Participation) -> Self {
+        ParticipationJson {
+            id: p.id,
+            calendar_member_id: p.calendar_member_id,
+            event_id: p.event_id,
+            color: p.color.clone(),
+            response_status: p.response_status,
+            created_at: format_ms(p.created_at),
+            updated_at: format_ms(p.updated_at),
+        }
     }
 }
 
-/// Loads a membership with its user and calendar for embedding.
-async fn member_with(mut conn: Conn<'_>, member_id: i64, with_calendar: bool) -> ApiResult<Value> {
-    let m: Option<Member> = calendars::find_member_by_id(reborrow(&mut conn), member_id).await?;
-    let Some(m) = m else { return Ok(Value::Null) };
-    let user = users::find_by_id(reborrow(&mut conn), m.user_id).await?;
-    let mut v = serde_json::to_value(MemberJson::from(&m)).unwrap_or(Value::Null);
-    v["user"] = user.as_ref().map_or(Value::Null, |u| {
-        serde_json::to_value(PublicUser::from(u)).unwrap_or(Value::Null)
-    });
-    if with_calendar {
-        let cal: Option<Calendar> =
-            calendars::find_by_id(reborrow(&mut conn), m.calendar_id).await?;
-        v["calendar"] = cal.map_or(Value::Null, |c| {
-            serde_json::to_value(shared::domain::calendar::CalendarJson::from(&c))
-                .unwrap_or(Value::Null)
-        });
+/// A CalendarMember with its user, and its calendar in the full Event.
+#[derive(Clone, Debug, Serialize)]
+struct MemberEmbed {
+    #[serde(flatten)]
+    member: MemberJson,
+    user: PublicUser,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    calendar: Option<CalendarJson>,
+}
+
+/// A participation of the full Event: Participation + `calendarMember`.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct EventParticipation {
+    #[serde(flatten)]
+    participation: ParticipationJson,
+    calendar_member: MemberEmbed,
+}
+
+impl EventParticipation {
+    fn of(d: &ParticipationDetail, with_calendar: bool) -> Self {
+        EventParticipation {
+            participation: (&d.of.p).into(),
+            calendar_member: MemberEmbed {
+                member: (&d.member()).into(),
+                user: (&d.user).into(),
+                calendar: with_calendar.then(|| (&d.calendar()).into()),
+            },
+        }
     }
-    Ok(v)
+}
+
+/// The full Event (E1, E2, E3, E5).
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FullEvent {
+    #[serde(flatten)]
+    core: Core,
+    creator: Option<PublicUser>,
+    task: Option<TaskJson>,
+    participations: Vec<EventParticipation>,
+}
+
+/// ParticipationDetail (P1, P2, P3, P5): Participation + calendarMember (with user) + event.
+#[derive(Clone, Debug, Serialize)]
+pub struct ParticipationDetailJson {
+    #[serde(flatten)]
+    inner: EventParticipation,
+    event: Core,
 }
 
 /// Orders participations (contract 4.1): a caller with no participation in the home calendar
 /// (an invitee from outside it) sees their own first; then the home calendar's (the caller's,
 /// then the creator's, then by id); then the rest by id. So `participations[0]` is always in a
 /// calendar the caller may list with M7, which the frontend reloads after an RSVP.
-pub fn order_participations(e: &Event, parts: &mut [ParticipationOf], caller: i64) {
-    let home = |p: &ParticipationOf| p.m_calendar_id == e.calendar_id;
-    let outsider = !parts.iter().any(|p| home(p) && p.m_user_id == caller);
+pub fn order_participations(e: &Event, parts: &mut [ParticipationDetail], caller: i64) {
+    let home = |p: &ParticipationDetail| p.of.m_calendar_id == e.calendar_id;
+    let outsider = !parts.iter().any(|p| home(p) && p.of.m_user_id == caller);
     parts.sort_by_key(|p| {
-        let rank = if outsider && p.m_user_id == caller {
+        let rank = if outsider && p.of.m_user_id == caller {
             0
         } else if !home(p) {
             4
-        } else if p.m_user_id == caller {
+        } else if p.of.m_user_id == caller {
             1
-        } else if p.m_user_id == e.creator_id {
+        } else if p.of.m_user_id == e.creator_id {
             2
         } else {
             3
         };
-        (rank, p.p.id)
+        (rank, p.of.p.id)
     });
 }
 
-/// The full Event (E1, E2, E3, E5), optionally rendering one occurrence.
+/// The full Event, optionally rendering one occurrence: three queries whatever the number of
+/// participations.
 pub async fn full_event(
-    mut conn: Conn<'_>,
+    mut conn: impl Connection,
     e: &Event,
     caller: i64,
     view: Option<&OccurrenceView>,
-) -> ApiResult<Value> {
+) -> ApiResult<FullEvent> {
     let core = match view {
         Some(v) => Core::occurrence(e, v),
         None => Core::of(e),
     };
-    let mut out = serde_json::to_value(&core).unwrap_or(Value::Null);
-    let creator = users::find_by_id(reborrow(&mut conn), e.creator_id).await?;
-    out["creator"] = creator.as_ref().map_or(Value::Null, |u| {
-        serde_json::to_value(PublicUser::from(u)).unwrap_or(Value::Null)
-    });
-    let task = shared::db::events::find_task(reborrow(&mut conn), e.id).await?;
-    out["task"] = task.as_ref().map_or(Value::Null, task_json);
-    let mut parts = shared::db::events::participations_of_event(reborrow(&mut conn), e.id).await?;
+    let creator = users::find_by_id(&mut conn, e.creator_id).await?;
+    let task = shared::db::events::find_task(&mut conn, e.id).await?;
+    let mut parts = participations::details_of_event(&mut conn, e.id).await?;
     order_participations(e, &mut parts, caller);
-    let mut list = Vec::new();
-    for p in &parts {
-        let mut m = participation_json(&p.p);
-        m.insert(
-            "calendarMember".into(),
-            member_with(reborrow(&mut conn), p.p.calendar_member_id, true).await?,
-        );
-        list.push(Value::Object(m));
-    }
-    out["participations"] = Value::Array(list);
-    Ok(out)
+    Ok(FullEvent {
+        core,
+        creator: creator.as_ref().map(PublicUser::from),
+        task: task.as_ref().map(TaskJson::from),
+        participations: parts
+            .iter()
+            .map(|d| EventParticipation::of(d, true))
+            .collect(),
+    })
 }
 
-/// ParticipationDetail (P1, P2, P3, P5): Participation + calendarMember (with user) + event.
+/// ParticipationDetail of participation `id` of event `e`, or 404.
 pub async fn participation_detail(
-    mut conn: Conn<'_>,
-    p: &Participation,
+    conn: impl Connection,
+    id: i64,
     e: &Event,
-) -> ApiResult<Value> {
-    let mut m = participation_json(p);
-    m.insert(
-        "calendarMember".into(),
-        member_with(reborrow(&mut conn), p.calendar_member_id, false).await?,
-    );
-    m.insert(
-        "event".into(),
-        serde_json::to_value(Core::of(e)).unwrap_or(Value::Null),
-    );
-    Ok(Value::Object(m))
+) -> ApiResult<ParticipationDetailJson> {
+    let d = participations::find_detail(conn, id)
+        .await?
+        .ok_or_else(|| shared::http::ApiError::not_found(crate::participations::NOT_FOUND))?;
+    Ok(ParticipationDetailJson {
+        inner: EventParticipation::of(&d, false),
+        event: Core::of(e),
+    })
 }

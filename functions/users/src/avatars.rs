@@ -89,22 +89,21 @@ async fn record_upload(
 ) -> ApiResult<Vec<String>> {
     let mut tx = state.db.begin().await?;
     // One user's uploads take turns, so the count and the replacement cannot be raced.
-    let me = users::find_for_update(tx.conn(), user_id)
+    let me = users::find_for_update(&mut tx, user_id)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let (recent, oldest) = uploads::count_since(tx.conn(), me.id, now - HOUR_MS).await?;
+    let (recent, oldest) = uploads::count_since(&mut tx, me.id, now - HOUR_MS).await?;
     if recent >= UPLOADS_PER_HOUR {
         return Err(ApiError::too_many_requests(
             "Too many uploads. Try again later.",
             oldest.unwrap_or(now) + HOUR_MS - now,
         ));
     }
-    let replaced =
-        uploads::unreferenced_of_user(tx.conn(), me.id, &me.profile_picture_name).await?;
+    let replaced = uploads::unreferenced_of_user(&mut tx, me.id, &me.profile_picture_name).await?;
     for old in &replaced {
-        uploads::mark_deleted(tx.conn(), old, now).await?;
+        uploads::mark_deleted(&mut tx, old, now).await?;
     }
-    uploads::insert(tx.conn(), me.id, name, now).await?;
+    uploads::insert(&mut tx, me.id, name, now).await?;
     tx.commit().await?;
     Ok(replaced)
 }
@@ -160,7 +159,7 @@ pub async fn get_avatar(
     }
     let known = name == DEFAULT_AVATAR || {
         let mut c = state.db.acquire().await?;
-        uploads::exists(c.conn(), name).await?
+        uploads::exists(&mut c, name).await?
     };
     if !known {
         return Err(not_found());

@@ -40,7 +40,7 @@ pub async fn find_user_by_email(
         return Err(not_found());
     }
     let mut c = state.db.acquire().await?;
-    let found = users::find_by_email(c.conn(), &email)
+    let found = users::find_by_email(&mut c, &email)
         .await?
         .ok_or_else(not_found)?;
     Ok(ok(&PublicUser::from(&found)))
@@ -58,14 +58,12 @@ pub async fn get_user(
     }
     let not_found = || ApiError::not_found("User not found");
     let mut c = state.db.acquire().await?;
-    let shares = users::share_a_calendar(c.conn(), user.id(), id).await?
-        || shared::db::events::share_an_event(c.conn(), user.id(), id).await?;
+    let shares = users::share_a_calendar(&mut c, user.id(), id).await?
+        || shared::db::participations::share_an_event(&mut c, user.id(), id).await?;
     if !shares {
         return Err(not_found());
     }
-    let other = users::find_by_id(c.conn(), id)
-        .await?
-        .ok_or_else(not_found)?;
+    let other = users::find_by_id(&mut c, id).await?.ok_or_else(not_found)?;
     Ok(ok(&PublicUser::from(&other)))
 }
 
@@ -198,12 +196,12 @@ pub async fn update_user(
         return change_password(&state, &user, old, new).await;
     }
     let mut tx = state.db.begin().await?;
-    let mut u = users::find_for_update(tx.conn(), user.id())
+    let mut u = users::find_for_update(&mut tx, user.id())
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     let previous_picture = u.profile_picture_name.clone();
     if let Some(name) = &upd.profile_picture_name {
-        if name != DEFAULT_AVATAR && !uploads::is_owned_by(tx.conn(), u.id, name).await? {
+        if name != DEFAULT_AVATAR && !uploads::is_owned_by(&mut tx, u.id, name).await? {
             return Err(ApiError::bad_request("Profile picture not found"));
         }
         u.profile_picture_name.clone_from(name);
@@ -223,12 +221,12 @@ pub async fn update_user(
         u.time_zone = tz;
     }
     u.updated_at = state.clock.now_ms();
-    users::update_profile(tx.conn(), &u).await?;
+    users::update_profile(&mut tx, &u).await?;
     let replaced = previous_picture != u.profile_picture_name && previous_picture != DEFAULT_AVATAR;
     if replaced {
         // The replaced upload is no longer referenced: its file goes now (contract 6.2 allows
         // it); its row stays, marked, so the upload quota still counts it.
-        uploads::mark_deleted(tx.conn(), &previous_picture, u.updated_at).await?;
+        uploads::mark_deleted(&mut tx, &previous_picture, u.updated_at).await?;
     }
     tx.commit().await?;
     if replaced {
@@ -251,20 +249,12 @@ async fn change_password(
     let new_hash = state.hasher.hash(new).await?;
     let mut tx = state.db.begin().await?;
     let version = user.user.password_version;
-    if !users::set_password(
-        tx.conn(),
-        user.id(),
-        &new_hash,
-        version,
-        state.clock.now_ms(),
-    )
-    .await?
-    {
+    if !users::set_password(&mut tx, user.id(), &new_hash, version, state.clock.now_ms()).await? {
         // Changed (or reset) since the old password was checked against it.
         return Err(ApiError::bad_request("Old password does not match"));
     }
-    sessions::delete_user_sessions(tx.conn(), user.id(), user.session_id).await?;
-    let updated = users::find_by_id(tx.conn(), user.id())
+    sessions::delete_user_sessions(&mut tx, user.id(), user.session_id).await?;
+    let updated = users::find_by_id(&mut tx, user.id())
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     tx.commit().await?;
@@ -281,17 +271,17 @@ pub async fn delete_user(
     let mut tx = state.db.begin().await?;
     // Locked first: an upload or profile change of this user in flight finishes before, so
     // every file it stored is in the list below.
-    users::find_for_update(tx.conn(), user.id())
+    users::find_for_update(&mut tx, user.id())
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let files = uploads::names_of_user(tx.conn(), user.id()).await?;
+    let files = uploads::names_of_user(&mut tx, user.id()).await?;
     for name in &files {
-        uploads::delete(tx.conn(), name).await?;
+        uploads::delete(&mut tx, name).await?;
     }
-    login_failures::clear(tx.conn(), &users::email_key(&user.user.email)).await?;
+    login_failures::clear(&mut tx, &users::email_key(&user.user.email)).await?;
     // Sessions, memberships and the calendars the user created (with their memberships)
     // go by foreign-key cascade in the same transaction.
-    users::delete(tx.conn(), user.id()).await?;
+    users::delete(&mut tx, user.id()).await?;
     tx.commit().await?;
     for name in &files {
         if let Err(e) = state.avatars.delete(name).await {
@@ -309,7 +299,7 @@ pub async fn list_user_calendars(
 ) -> ApiResult<Response> {
     own_account(&user, ids.get("id"))?;
     let mut c = state.db.acquire().await?;
-    let rows = calendars::list_confirmed_of_user(c.conn(), user.id()).await?;
+    let rows = calendars::list_confirmed_of_user(&mut c, user.id()).await?;
     let list: Vec<MemberJson> = rows
         .iter()
         .map(|r| MemberJson::from(&r.member).with_calendar(&r.calendar()))

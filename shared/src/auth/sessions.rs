@@ -59,11 +59,11 @@ pub async fn create(
     password_version: i64,
 ) -> ApiResult<SessionTokens> {
     let now = state.clock.now_ms();
-    let sid = sessions::insert_session(tx.conn(), user_id, password_version, now)
+    let sid = sessions::insert_session(&mut *tx, user_id, password_version, now)
         .await?
         .ok_or_else(|| ApiError::unauthorized_msg("Invalid email or password"))?;
     let nonce = new_nonce();
-    let id = sessions::insert_nonce(tx.conn(), sid, user_id, &nonce, now).await?;
+    let id = sessions::insert_nonce(&mut *tx, sid, user_id, &nonce, now).await?;
     let n = sessions::Nonce {
         id,
         session_id: sid,
@@ -99,14 +99,14 @@ enum Found {
 /// committed even though the request fails).
 async fn find(state: &AppState, tx: &mut Tx, c: &Claims) -> ApiResult<Found> {
     let nonce = c.nonce.as_deref().unwrap_or_default();
-    let n = sessions::find_nonce(tx.conn(), c.sub, nonce)
+    let n = sessions::find_nonce(&mut *tx, c.sub, nonce)
         .await?
         .ok_or_else(|| ApiError::bad_request(INVALID))?;
     match n.replaced_at {
         None => Ok(Found::Current(n)),
         Some(at) if state.clock.now_ms() - at <= GRACE_MS => Ok(Found::InGrace(n)),
         Some(_) => {
-            sessions::delete_user_sessions(tx.conn(), c.sub, 0).await?;
+            sessions::delete_user_sessions(&mut *tx, c.sub, 0).await?;
             tracing::warn!(
                 user_id = c.sub,
                 "refresh token reuse detected; sessions revoked"
@@ -126,7 +126,7 @@ async fn begin_locked(state: &AppState, c: &Claims) -> ApiResult<Tx> {
         .map(|n| n.session_id)
         .ok_or_else(|| ApiError::bad_request(INVALID))?;
     let mut tx = state.db.begin().await?;
-    if !sessions::lock_session(tx.conn(), session).await? {
+    if !sessions::lock_session(&mut tx, session).await? {
         return Err(ApiError::bad_request(INVALID));
     }
     Ok(tx)
@@ -153,10 +153,10 @@ pub async fn refresh(state: &AppState, token: &str) -> ApiResult<Refreshed> {
         Found::Current(n) => {
             // Rotation is atomic: only the request whose UPDATE replaced N creates the successor;
             // a concurrent one (the UPDATE found N already replaced) takes the grace path.
-            if sessions::mark_replaced(tx.conn(), n.id, now).await? {
+            if sessions::mark_replaced(&mut tx, n.id, now).await? {
                 let nonce = new_nonce();
                 // The session is locked, so its foreign key holds; mapped all the same.
-                let id = sessions::insert_nonce(tx.conn(), n.session_id, n.user_id, &nonce, now)
+                let id = sessions::insert_nonce(&mut tx, n.session_id, n.user_id, &nonce, now)
                     .await
                     .on_foreign_key_violation(|| ApiError::bad_request(INVALID))?;
                 let s = sessions::Nonce {
@@ -182,7 +182,7 @@ pub async fn refresh(state: &AppState, token: &str) -> ApiResult<Refreshed> {
 
 /// Step 4: a token for the session's current nonce.
 async fn successor(state: &AppState, tx: &mut Tx, n: &sessions::Nonce) -> ApiResult<Refreshed> {
-    let cur = sessions::current_nonce(tx.conn(), n.session_id)
+    let cur = sessions::current_nonce(&mut *tx, n.session_id)
         .await?
         .ok_or_else(|| ApiError::bad_request(INVALID))?;
     Ok(Refreshed {
@@ -197,7 +197,7 @@ pub async fn logout(state: &AppState, token: &str) -> ApiResult<()> {
     let mut tx = begin_locked(state, &claims).await?;
     let res = match find(state, &mut tx, &claims).await {
         Ok(Found::Current(n) | Found::InGrace(n)) => {
-            sessions::delete_session(tx.conn(), n.session_id).await?;
+            sessions::delete_session(&mut tx, n.session_id).await?;
             Ok(())
         }
         Err(e) => Err(e),

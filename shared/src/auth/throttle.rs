@@ -2,7 +2,7 @@
 //! until the oldest of them is 15 minutes old. Counters live in the database, so every instance
 //! shares them.
 
-use crate::db::{Conn, Db, login_failures};
+use crate::db::{Connection, Db, login_failures};
 use crate::http::{ApiError, ApiResult};
 
 /// The window.
@@ -11,7 +11,7 @@ pub const WINDOW_MS: i64 = 15 * 60 * 1000;
 pub const MAX_FAILURES: i64 = 5;
 
 /// Answers 429 with `Retry-After` when the key is locked.
-pub async fn check(conn: Conn<'_>, key: &str, now: i64) -> ApiResult<()> {
+pub async fn check(conn: impl Connection, key: &str, now: i64) -> ApiResult<()> {
     let (count, oldest) = login_failures::count_since(conn, key, now - WINDOW_MS).await?;
     if count >= MAX_FAILURES {
         let oldest = oldest.unwrap_or(now);
@@ -38,14 +38,14 @@ pub struct Attempt {
 pub async fn begin_attempt(db: &Db, key: &str, now: i64) -> ApiResult<Attempt> {
     login_failures::ensure_key(db.acquire().await?.conn(), key, now).await?;
     let mut tx = db.begin().await?;
-    if !login_failures::lock_key(tx.conn(), key, now).await? {
+    if !login_failures::lock_key(&mut tx, key, now).await? {
         // Only a cleanup between the two statements removes the row: no lock, so refuse.
         return Err(ApiError::internal(anyhow::anyhow!(
             "login throttle key vanished"
         )));
     }
-    check(tx.conn(), key, now).await?;
-    let id = login_failures::insert(tx.conn(), key, now).await?;
+    check(&mut tx, key, now).await?;
+    let id = login_failures::insert(&mut tx, key, now).await?;
     tx.commit().await?;
     Ok(Attempt { id })
 }

@@ -61,7 +61,7 @@ pub fn dataset_countries() -> Vec<&'static str> {
 pub async fn ensure_loaded(db: &Db, country: &str, now: i64) -> anyhow::Result<()> {
     {
         let mut c = db.acquire().await?;
-        if holidays::dataset_loaded(c.conn(), country).await? {
+        if holidays::dataset_loaded(&mut c, country).await? {
             return Ok(());
         }
     }
@@ -77,10 +77,10 @@ pub async fn ensure_loaded(db: &Db, country: &str, now: i64) -> anyhow::Result<(
         })
         .collect();
     let mut tx = db.begin().await?;
-    if !holidays::mark_dataset_loaded(tx.conn(), country, now).await? {
+    if !holidays::mark_dataset_loaded(&mut tx, country, now).await? {
         return Ok(());
     }
-    match holidays::insert(tx.conn(), country, source::DATASET, &new, now).await {
+    match holidays::insert(&mut tx, country, source::DATASET, &new, now).await {
         // Another instance loaded the same rows concurrently (MySQL lets both markers wait).
         Err(e) if e.is_unique_violation() => return Ok(()),
         other => other?,

@@ -2,7 +2,8 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, InsertId};
+use super::{Connection, InsertId};
+use crate::domain::kinds::{CalendarKind, Role};
 use crate::with_conn;
 
 /// A stored calendar.
@@ -22,8 +23,8 @@ pub struct Member {
     pub id: i64,
     pub calendar_id: i64,
     pub user_id: i64,
-    pub calendar_type: String,
-    pub role: String,
+    pub calendar_type: CalendarKind,
+    pub role: Role,
     pub color: String,
     pub is_visible: bool,
     pub is_confirmed: bool,
@@ -61,15 +62,15 @@ impl MemberWithCalendar {
 pub struct NewMember<'a> {
     pub calendar_id: i64,
     pub user_id: i64,
-    pub calendar_type: &'a str,
-    pub role: &'a str,
+    pub calendar_type: CalendarKind,
+    pub role: Role,
     pub color: &'a str,
     pub is_confirmed: bool,
 }
 
 /// Inserts a calendar; returns its id.
 pub async fn insert(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     creator_id: i64,
     name: &str,
     description: Option<&str>,
@@ -89,7 +90,11 @@ pub async fn insert(
 }
 
 /// Inserts a visible membership; returns its id.
-pub async fn insert_member(conn: Conn<'_>, m: &NewMember<'_>, now: i64) -> sqlx::Result<i64> {
+pub async fn insert_member(
+    mut conn: impl Connection,
+    m: &NewMember<'_>,
+    now: i64,
+) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO calendar_members (calendar_id, user_id, calendar_type, role, \
         color, is_visible, is_confirmed, created_at, updated_at) \
         VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)";
@@ -109,7 +114,7 @@ pub async fn insert_member(conn: Conn<'_>, m: &NewMember<'_>, now: i64) -> sqlx:
 
 /// Every confirmed membership of a user with its calendar, ordered by membership id (U7).
 pub async fn list_confirmed_of_user(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     user_id: i64,
 ) -> sqlx::Result<Vec<MemberWithCalendar>> {
     const SQL: &str = "SELECT m.id, m.calendar_id, m.user_id, m.calendar_type, m.role, m.color, \
@@ -135,7 +140,7 @@ macro_rules! member_select {
 }
 
 /// Finds a calendar.
-pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Calendar>> {
+pub async fn find_by_id(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<Calendar>> {
     with_conn!(conn, |c| {
         sqlx::query_as::<_, Calendar>(
         "SELECT id, creator_id, name, description, created_at, updated_at FROM calendars WHERE id = ?"
@@ -150,7 +155,7 @@ pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Calendar
 /// write to a calendar, its memberships, or its set of events starts with this, so those writes
 /// take turns on MySQL as on SQLite (an event created while its calendar is deleted, a member
 /// confirmed while an event is created) and later reads in the transaction are current.
-pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Calendar>> {
+pub async fn find_for_update(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<Calendar>> {
     crate::with_conn_locking!(
         conn,
         "SELECT id, creator_id, name, description, created_at, updated_at FROM calendars WHERE id = ?",
@@ -164,7 +169,7 @@ pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Cal
 /// Whether a calendar exists, holding a shared lock on its row until the transaction ends: it
 /// cannot be deleted meanwhile, while other writers that only share the lock go on (a series
 /// split, which adds an event to the calendar of the event it has already locked).
-pub async fn lock_shared(conn: Conn<'_>, id: i64) -> sqlx::Result<bool> {
+pub async fn lock_shared(mut conn: impl Connection, id: i64) -> sqlx::Result<bool> {
     let found: Option<i64> = crate::with_conn_locking!(conn, shared: "SELECT id FROM calendars WHERE id = ?", |c, sql| {
         sqlx::query_scalar(sql).bind(id).fetch_optional(c).await
     })?;
@@ -173,7 +178,7 @@ pub async fn lock_shared(conn: Conn<'_>, id: i64) -> sqlx::Result<bool> {
 
 /// The membership of `user_id` in `calendar_id`, pending or confirmed.
 pub async fn find_member(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     calendar_id: i64,
     user_id: i64,
 ) -> sqlx::Result<Option<Member>> {
@@ -187,7 +192,7 @@ pub async fn find_member(
 }
 
 /// A membership by id.
-pub async fn find_member_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Member>> {
+pub async fn find_member_by_id(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<Member>> {
     with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
         "WHERE id = ?"
     ))
@@ -197,7 +202,7 @@ pub async fn find_member_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<M
 }
 
 /// Writes a calendar's name, description and `updated_at`.
-pub async fn update(conn: Conn<'_>, cal: &Calendar) -> sqlx::Result<()> {
+pub async fn update(mut conn: impl Connection, cal: &Calendar) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "UPDATE calendars SET name = ?, description = ?, updated_at = ? WHERE id = ?"
     )
@@ -211,7 +216,7 @@ pub async fn update(conn: Conn<'_>, cal: &Calendar) -> sqlx::Result<()> {
 }
 
 /// Deletes a calendar; its memberships go by cascade.
-pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
+pub async fn delete(mut conn: impl Connection, id: i64) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query("DELETE FROM calendars WHERE id = ?")
         .bind(id)
         .execute(c)
@@ -236,7 +241,7 @@ pub struct MemberWithUser {
 /// The memberships of a calendar with their users, by membership id; pending ones only when
 /// `include_pending`.
 pub async fn list_members(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     calendar_id: i64,
     include_pending: bool,
 ) -> sqlx::Result<Vec<MemberWithUser>> {
@@ -255,12 +260,12 @@ pub async fn list_members(
 }
 
 /// Writes a membership's role, colour, visibility, confirmation and `updated_at`.
-pub async fn update_member(conn: Conn<'_>, m: &Member) -> sqlx::Result<()> {
+pub async fn update_member(mut conn: impl Connection, m: &Member) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "UPDATE calendar_members SET role = ?, color = ?, is_visible = ?, is_confirmed = ?, \
          updated_at = ? WHERE id = ?"
     )
-    .bind(&m.role)
+    .bind(m.role)
     .bind(&m.color)
     .bind(m.is_visible)
     .bind(m.is_confirmed)
@@ -272,7 +277,7 @@ pub async fn update_member(conn: Conn<'_>, m: &Member) -> sqlx::Result<()> {
 }
 
 /// Deletes a membership.
-pub async fn delete_member(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
+pub async fn delete_member(mut conn: impl Connection, id: i64) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "DELETE FROM calendar_members WHERE id = ?"
     )
@@ -283,7 +288,10 @@ pub async fn delete_member(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
 }
 
 /// A user's main-calendar membership.
-pub async fn find_main_member(conn: Conn<'_>, user_id: i64) -> sqlx::Result<Option<Member>> {
+pub async fn find_main_member(
+    mut conn: impl Connection,
+    user_id: i64,
+) -> sqlx::Result<Option<Member>> {
     with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
         "WHERE user_id = ? AND calendar_type = 'main' ORDER BY id LIMIT 1"
     ))
@@ -293,7 +301,10 @@ pub async fn find_main_member(conn: Conn<'_>, user_id: i64) -> sqlx::Result<Opti
 }
 
 /// The confirmed memberships of a calendar.
-pub async fn confirmed_members(conn: Conn<'_>, calendar_id: i64) -> sqlx::Result<Vec<Member>> {
+pub async fn confirmed_members(
+    mut conn: impl Connection,
+    calendar_id: i64,
+) -> sqlx::Result<Vec<Member>> {
     with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
         "WHERE calendar_id = ? AND is_confirmed = TRUE ORDER BY id"
     ))

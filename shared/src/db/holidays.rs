@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, DbErrorExt};
+use super::{Connection, DbErrorExt};
 use crate::with_conn;
 
 /// Where a holiday row came from.
@@ -33,7 +33,7 @@ pub struct NewHoliday<'a> {
 
 /// The holidays of one country, year and source, by date then name.
 pub async fn list(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     country: &str,
     year: i32,
     source: &str,
@@ -50,7 +50,7 @@ pub async fn list(
 }
 
 /// Whether the offline data of a country was copied already.
-pub async fn dataset_loaded(conn: Conn<'_>, country: &str) -> sqlx::Result<bool> {
+pub async fn dataset_loaded(mut conn: impl Connection, country: &str) -> sqlx::Result<bool> {
     let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
         "SELECT COUNT(*) FROM holiday_dataset_loads WHERE country_code = ?"
     )
@@ -61,7 +61,11 @@ pub async fn dataset_loaded(conn: Conn<'_>, country: &str) -> sqlx::Result<bool>
 }
 
 /// Marks a country's offline data as loaded; `false` when another worker did it first.
-pub async fn mark_dataset_loaded(conn: Conn<'_>, country: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn mark_dataset_loaded(
+    mut conn: impl Connection,
+    country: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
     let res = with_conn!(conn, |c| sqlx::query(
         "INSERT INTO holiday_dataset_loads (country_code, loaded_at) VALUES (?, ?)"
     )
@@ -79,7 +83,7 @@ pub async fn mark_dataset_loaded(conn: Conn<'_>, country: &str, now: i64) -> sql
 
 /// Inserts holidays of one country and source (callers ensure no duplicates).
 pub async fn insert(
-    mut conn: Conn<'_>,
+    mut conn: impl Connection,
     country: &str,
     source: &str,
     rows: &[NewHoliday<'_>],
@@ -93,7 +97,7 @@ pub async fn insert(
             .get(..4)
             .and_then(|y| y.parse().ok())
             .unwrap_or_default();
-        with_conn!(&mut conn, |c| sqlx::query(SQL)
+        with_conn!(conn, |c| sqlx::query(SQL)
             .bind(country)
             .bind(year)
             .bind(h.date)
@@ -104,7 +108,7 @@ pub async fn insert(
             .bind(source)
             .bind(now)
             .bind(now)
-            .execute(&mut **c)
+            .execute(c)
             .await
             .map(|_| ()))?;
     }
@@ -113,7 +117,7 @@ pub async fn insert(
 
 /// Deletes the rows of one country, year and source (before a sync replaces them).
 pub async fn delete_year(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     country: &str,
     year: i32,
     source: &str,

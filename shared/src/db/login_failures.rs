@@ -1,11 +1,11 @@
 //! SQL for `login_failures`, the shared counters of the login throttle (contract 3.5).
 
-use super::{Conn, InsertId};
+use super::{Connection, InsertId};
 use crate::with_conn;
 
 /// The failures of `key` at or after `since`: how many, and the oldest instant.
 pub async fn count_since(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     key: &str,
     since: i64,
 ) -> sqlx::Result<(i64, Option<i64>)> {
@@ -18,7 +18,7 @@ pub async fn count_since(
 }
 
 /// Records one attempt, counted as a failure unless it is forgiven or cleared; returns its id.
-pub async fn insert(conn: Conn<'_>, key: &str, now: i64) -> sqlx::Result<i64> {
+pub async fn insert(mut conn: impl Connection, key: &str, now: i64) -> sqlx::Result<i64> {
     with_conn!(conn, |c| sqlx::query(
         "INSERT INTO login_failures (email_key, created_at) VALUES (?, ?)"
     )
@@ -30,7 +30,7 @@ pub async fn insert(conn: Conn<'_>, key: &str, now: i64) -> sqlx::Result<i64> {
 }
 
 /// Forgets one recorded attempt (it turned out not to be a failure).
-pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
+pub async fn delete(mut conn: impl Connection, id: i64) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "DELETE FROM login_failures WHERE id = ?"
     )
@@ -42,7 +42,7 @@ pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<()> {
 
 /// Makes sure `key` has its lock row (run outside a transaction: a concurrent twin is a unique
 /// violation, which means the row exists, as wanted).
-pub async fn ensure_key(conn: Conn<'_>, key: &str, now: i64) -> sqlx::Result<()> {
+pub async fn ensure_key(mut conn: impl Connection, key: &str, now: i64) -> sqlx::Result<()> {
     let res = with_conn!(conn, |c| sqlx::query(
         "INSERT INTO login_throttle_keys (email_key, updated_at) VALUES (?, ?)"
     )
@@ -61,7 +61,7 @@ pub async fn ensure_key(conn: Conn<'_>, key: &str, now: i64) -> sqlx::Result<()>
 /// and records (on MySQL the later plain reads of the transaction then see every attempt the
 /// previous holder committed; on SQLite `BEGIN IMMEDIATE` already serialises). Returns whether
 /// the row exists.
-pub async fn lock_key(conn: Conn<'_>, key: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn lock_key(mut conn: impl Connection, key: &str, now: i64) -> sqlx::Result<bool> {
     with_conn!(conn, |c| sqlx::query(
         "UPDATE login_throttle_keys SET updated_at = ? WHERE email_key = ?"
     )
@@ -73,7 +73,7 @@ pub async fn lock_key(conn: Conn<'_>, key: &str, now: i64) -> sqlx::Result<bool>
 }
 
 /// Clears every failure of `key`.
-pub async fn clear(conn: Conn<'_>, key: &str) -> sqlx::Result<()> {
+pub async fn clear(mut conn: impl Connection, key: &str) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "DELETE FROM login_failures WHERE email_key = ?"
     )

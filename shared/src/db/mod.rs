@@ -8,8 +8,10 @@
 pub mod calendars;
 pub mod events;
 pub mod holidays;
+pub mod listing;
 pub mod login_failures;
 pub mod outbox;
+pub mod participations;
 pub mod sessions;
 pub mod uploads;
 pub mod users;
@@ -23,13 +25,14 @@ use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{MySql, MySqlConnection, MySqlPool, Sqlite, SqliteConnection, SqlitePool, Transaction};
 
-/// Runs one expression on whichever backend a [`Conn`] holds. Inside, the identifier is bound to
+/// Runs one expression on whichever backend a [`Connection`] (a place: a variable or a field)
+/// holds, borrowing it for that expression only. Inside, the identifier is bound to
 /// `&mut MySqlConnection` or `&mut SqliteConnection`; the expression is type-checked for both and
 /// must be a `sqlx::Result`. On MySQL it is bounded by [`STATEMENT_TIMEOUT`] (see [`timed`]).
 #[macro_export]
 macro_rules! with_conn {
     ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
+        match $crate::db::Connection::conn(&mut $conn) {
             $crate::db::Conn::MySql($c) => $crate::db::timed(async { $body }).await,
             $crate::db::Conn::Sqlite($c) => $body,
         }
@@ -55,7 +58,7 @@ macro_rules! with_conn_locking {
         $crate::with_conn_locking!(@ $conn, $select, " FOR UPDATE", |$c, $sql| $body)
     };
     (@ $conn:expr, $select:expr, $suffix:literal, |$c:ident, $sql:ident| $body:expr) => {
-        match $conn {
+        match $crate::db::Connection::conn(&mut $conn) {
             $crate::db::Conn::MySql($c) => {
                 let $sql: &'static str = concat!($select, $suffix);
                 $crate::db::timed(async { $body }).await
@@ -67,6 +70,56 @@ macro_rules! with_conn_locking {
         }
     };
 }
+
+/// `query_as::<_, $t>($sql)` with each argument bound in order, `fetch_optional` on either
+/// backend: a repository statement reads as one call.
+#[macro_export]
+macro_rules! fetch_optional {
+    ($conn:expr, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::with_conn!($conn, |c| $crate::db::sqlx::query_as::<_, $t>($sql)
+            $(.bind($arg))*.fetch_optional(c).await)
+    };
+}
+
+/// As [`fetch_optional!`], every row.
+#[macro_export]
+macro_rules! fetch_all {
+    ($conn:expr, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::with_conn!($conn, |c| $crate::db::sqlx::query_as::<_, $t>($sql)
+            $(.bind($arg))*.fetch_all(c).await)
+    };
+}
+
+/// `query_scalar` of one row's first column as `$t`.
+#[macro_export]
+macro_rules! fetch_scalar {
+    ($conn:expr, $t:ty, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::with_conn!($conn, |c| $crate::db::sqlx::query_scalar::<_, $t>($sql)
+            $(.bind($arg))*.fetch_one(c).await)
+    };
+}
+
+/// Runs a statement; evaluates to the number of rows it affected.
+#[macro_export]
+macro_rules! execute {
+    ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::with_conn!($conn, |c| $crate::db::sqlx::query($sql)
+            $(.bind($arg))*.execute(c).await.map(|r| r.rows_affected()))
+    };
+}
+
+/// Runs an `INSERT`; evaluates to the new row's id.
+#[macro_export]
+macro_rules! insert {
+    ($conn:expr, $sql:expr $(, $arg:expr)* $(,)?) => {
+        $crate::with_conn!($conn, |c| $crate::db::sqlx::query($sql)
+            $(.bind($arg))*.execute(c).await.map(|r| $crate::db::InsertId::insert_id(&r)))
+    };
+}
+
+/// The statement macros reach sqlx through here, so crates using them need no sqlx of their own.
+#[doc(hidden)]
+pub use sqlx;
 
 /// How long a request waits for a pooled connection (including opening one and the pool's
 /// liveness check) before it gives up with the contract's 500. A dead or frozen database is
@@ -158,12 +211,38 @@ impl Tx {
     }
 }
 
-/// A shorter-lived `Conn` from a longer one, for a repository function that runs several
-/// statements on the connection it was given.
-pub fn reborrow<'a>(c: &'a mut Conn<'_>) -> Conn<'a> {
-    match c {
-        Conn::MySql(x) => Conn::MySql(x),
-        Conn::Sqlite(x) => Conn::Sqlite(x),
+/// Anything a repository can run a statement on: a [`Tx`], a [`PoolConn`], a [`Conn`], or a
+/// `&mut` of any of them. Repositories take `impl Connection`, so callers pass `&mut tx` or
+/// `&mut c` as they are, and a repository that runs several statements passes `&mut db` on.
+pub trait Connection: Send {
+    /// The connection, borrowed for one statement.
+    fn conn(&mut self) -> Conn<'_>;
+}
+
+impl Connection for Tx {
+    fn conn(&mut self) -> Conn<'_> {
+        Tx::conn(self)
+    }
+}
+
+impl Connection for PoolConn {
+    fn conn(&mut self) -> Conn<'_> {
+        PoolConn::conn(self)
+    }
+}
+
+impl Connection for Conn<'_> {
+    fn conn(&mut self) -> Conn<'_> {
+        match self {
+            Conn::MySql(x) => Conn::MySql(x),
+            Conn::Sqlite(x) => Conn::Sqlite(x),
+        }
+    }
+}
+
+impl<C: Connection + ?Sized> Connection for &mut C {
+    fn conn(&mut self) -> Conn<'_> {
+        (**self).conn()
     }
 }
 

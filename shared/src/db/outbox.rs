@@ -3,7 +3,7 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, DbErrorExt, InsertId};
+use super::{Connection, DbErrorExt, InsertId};
 use crate::with_conn;
 
 /// A queued, fully rendered e-mail.
@@ -48,7 +48,11 @@ pub struct NewOutbox<'a> {
 }
 
 /// Queues a message; `None` when a row with the same dedupe key already exists.
-pub async fn insert(conn: Conn<'_>, m: &NewOutbox<'_>, now: i64) -> sqlx::Result<Option<i64>> {
+pub async fn insert(
+    mut conn: impl Connection,
+    m: &NewOutbox<'_>,
+    now: i64,
+) -> sqlx::Result<Option<i64>> {
     const SQL: &str = "INSERT INTO outbox (dedupe_key, kind, recipient, subject, html_body, \
         text_body, links, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
     let res = with_conn!(conn, |c| sqlx::query(SQL)
@@ -72,7 +76,7 @@ pub async fn insert(conn: Conn<'_>, m: &NewOutbox<'_>, now: i64) -> sqlx::Result
 }
 
 /// Unsent, not abandoned rows whose next attempt is due, oldest first.
-pub async fn due(conn: Conn<'_>, now: i64, limit: i64) -> sqlx::Result<Vec<i64>> {
+pub async fn due(mut conn: impl Connection, now: i64, limit: i64) -> sqlx::Result<Vec<i64>> {
     with_conn!(conn, |c| sqlx::query_scalar(
         "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
          AND next_attempt_at <= ? ORDER BY id LIMIT ?"
@@ -86,7 +90,7 @@ pub async fn due(conn: Conn<'_>, now: i64, limit: i64) -> sqlx::Result<Vec<i64>>
 /// Claims a due row for one delivery attempt by pushing its next attempt to `lease_until`;
 /// returns the row only to the one worker whose update succeeded.
 pub async fn claim(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     id: i64,
     now: i64,
     lease_until: i64,
@@ -114,7 +118,7 @@ pub async fn claim(
 }
 
 /// Marks a row delivered.
-pub async fn mark_sent(conn: Conn<'_>, id: i64, now: i64) -> sqlx::Result<()> {
+pub async fn mark_sent(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?"
     )
@@ -127,7 +131,7 @@ pub async fn mark_sent(conn: Conn<'_>, id: i64, now: i64) -> sqlx::Result<()> {
 
 /// Records a failed attempt: retry at `next_attempt_at`, or give up when it is `None`.
 pub async fn mark_failed_attempt(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     id: i64,
     error: &str,
     next_attempt_at: Option<i64>,
@@ -148,7 +152,7 @@ pub async fn mark_failed_attempt(
 }
 
 /// Every row, oldest first (tests and diagnostics).
-pub async fn list_all(conn: Conn<'_>) -> sqlx::Result<Vec<OutboxRow>> {
+pub async fn list_all(mut conn: impl Connection) -> sqlx::Result<Vec<OutboxRow>> {
     with_conn!(conn, |c| sqlx::query_as::<_, OutboxRow>(outbox_select!(
         "ORDER BY id"
     ))

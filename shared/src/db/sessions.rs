@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, InsertId};
+use super::{Connection, InsertId};
 use crate::with_conn;
 
 /// One refresh nonce of a session.
@@ -29,7 +29,7 @@ macro_rules! nonce_select {
 /// the login verified); returns its id (`sid`), or `None` when the user is gone or changed the
 /// password meanwhile (a reset or U5 that committed during the hash check must win).
 pub async fn insert_session(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     user_id: i64,
     password_version: i64,
     now: i64,
@@ -48,7 +48,7 @@ pub async fn insert_session(
 
 /// Adds a current nonce to a session.
 pub async fn insert_nonce(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     session_id: i64,
     user_id: i64,
     nonce: &str,
@@ -67,7 +67,11 @@ pub async fn insert_nonce(
 }
 
 /// Finds the nonce `nonce` of user `user_id`.
-pub async fn find_nonce(conn: Conn<'_>, user_id: i64, nonce: &str) -> sqlx::Result<Option<Nonce>> {
+pub async fn find_nonce(
+    mut conn: impl Connection,
+    user_id: i64,
+    nonce: &str,
+) -> sqlx::Result<Option<Nonce>> {
     with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
         "WHERE nonce = ? AND user_id = ?"
     ))
@@ -83,7 +87,7 @@ pub async fn find_nonce(conn: Conn<'_>, user_id: i64, nonce: &str) -> sqlx::Resu
 /// (contract 3.4 step 4). Session first, then its nonces, is also the order in which a
 /// revocation's cascade locks them, so the two cannot deadlock. (Locking the nonce instead
 /// deadlocked on MariaDB: inserting S needs the gap before N, which the waiters queue on.)
-pub async fn lock_session(conn: Conn<'_>, session_id: i64) -> sqlx::Result<bool> {
+pub async fn lock_session(mut conn: impl Connection, session_id: i64) -> sqlx::Result<bool> {
     let found: Option<i64> =
         crate::with_conn_locking!(conn, "SELECT id FROM sessions WHERE id = ?", |c, sql| {
             sqlx::query_scalar(sql)
@@ -95,7 +99,10 @@ pub async fn lock_session(conn: Conn<'_>, session_id: i64) -> sqlx::Result<bool>
 }
 
 /// The current (not replaced) nonce of a session.
-pub async fn current_nonce(conn: Conn<'_>, session_id: i64) -> sqlx::Result<Option<Nonce>> {
+pub async fn current_nonce(
+    mut conn: impl Connection,
+    session_id: i64,
+) -> sqlx::Result<Option<Nonce>> {
     with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
         "WHERE session_id = ? AND replaced_at IS NULL ORDER BY id DESC LIMIT 1"
     ))
@@ -105,7 +112,11 @@ pub async fn current_nonce(conn: Conn<'_>, session_id: i64) -> sqlx::Result<Opti
 }
 
 /// Marks a nonce replaced, only if it is still current; returns whether this call did it.
-pub async fn mark_replaced(conn: Conn<'_>, nonce_id: i64, now: i64) -> sqlx::Result<bool> {
+pub async fn mark_replaced(
+    mut conn: impl Connection,
+    nonce_id: i64,
+    now: i64,
+) -> sqlx::Result<bool> {
     with_conn!(conn, |c| sqlx::query(
         "UPDATE refresh_nonces SET replaced_at = ? WHERE id = ? AND replaced_at IS NULL"
     )
@@ -117,7 +128,7 @@ pub async fn mark_replaced(conn: Conn<'_>, nonce_id: i64, now: i64) -> sqlx::Res
 }
 
 /// Deletes one session with its nonces.
-pub async fn delete_session(conn: Conn<'_>, session_id: i64) -> sqlx::Result<()> {
+pub async fn delete_session(mut conn: impl Connection, session_id: i64) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query("DELETE FROM sessions WHERE id = ?")
         .bind(session_id)
         .execute(c)
@@ -126,7 +137,11 @@ pub async fn delete_session(conn: Conn<'_>, session_id: i64) -> sqlx::Result<()>
 }
 
 /// Deletes every session of a user except `keep` (pass 0 to delete all).
-pub async fn delete_user_sessions(conn: Conn<'_>, user_id: i64, keep: i64) -> sqlx::Result<u64> {
+pub async fn delete_user_sessions(
+    mut conn: impl Connection,
+    user_id: i64,
+    keep: i64,
+) -> sqlx::Result<u64> {
     with_conn!(conn, |c| sqlx::query(
         "DELETE FROM sessions WHERE user_id = ? AND id <> ?"
     )
@@ -138,7 +153,7 @@ pub async fn delete_user_sessions(conn: Conn<'_>, user_id: i64, keep: i64) -> sq
 }
 
 /// Counts a user's sessions (used by tests and diagnostics).
-pub async fn count_user_sessions(conn: Conn<'_>, user_id: i64) -> sqlx::Result<i64> {
+pub async fn count_user_sessions(mut conn: impl Connection, user_id: i64) -> sqlx::Result<i64> {
     with_conn!(conn, |c| sqlx::query_scalar(
         "SELECT COUNT(*) FROM sessions WHERE user_id = ?"
     )

@@ -1,10 +1,15 @@
 //! SQL for `uploads`: avatar files and who uploaded them.
 
-use super::Conn;
+use super::Connection;
 use crate::with_conn;
 
 /// Records an uploaded file.
-pub async fn insert(conn: Conn<'_>, user_id: i64, name: &str, now: i64) -> sqlx::Result<()> {
+pub async fn insert(
+    mut conn: impl Connection,
+    user_id: i64,
+    name: &str,
+    now: i64,
+) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "INSERT INTO uploads (user_id, name, created_at) VALUES (?, ?, ?)"
     )
@@ -17,7 +22,11 @@ pub async fn insert(conn: Conn<'_>, user_id: i64, name: &str, now: i64) -> sqlx:
 }
 
 /// Whether `name` was uploaded by `user_id` (and not replaced since).
-pub async fn is_owned_by(conn: Conn<'_>, user_id: i64, name: &str) -> sqlx::Result<bool> {
+pub async fn is_owned_by(
+    mut conn: impl Connection,
+    user_id: i64,
+    name: &str,
+) -> sqlx::Result<bool> {
     let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
         "SELECT COUNT(*) FROM uploads WHERE user_id = ? AND name = ? AND deleted_at IS NULL"
     )
@@ -29,7 +38,7 @@ pub async fn is_owned_by(conn: Conn<'_>, user_id: i64, name: &str) -> sqlx::Resu
 }
 
 /// Whether a file of that name was uploaded (and not replaced or cleaned up).
-pub async fn exists(conn: Conn<'_>, name: &str) -> sqlx::Result<bool> {
+pub async fn exists(mut conn: impl Connection, name: &str) -> sqlx::Result<bool> {
     let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
         "SELECT COUNT(*) FROM uploads WHERE name = ? AND deleted_at IS NULL"
     )
@@ -40,7 +49,7 @@ pub async fn exists(conn: Conn<'_>, name: &str) -> sqlx::Result<bool> {
 }
 
 /// The names of every file a user uploaded that is still stored.
-pub async fn names_of_user(conn: Conn<'_>, user_id: i64) -> sqlx::Result<Vec<String>> {
+pub async fn names_of_user(mut conn: impl Connection, user_id: i64) -> sqlx::Result<Vec<String>> {
     with_conn!(conn, |c| sqlx::query_scalar(
         "SELECT name FROM uploads WHERE user_id = ? AND deleted_at IS NULL"
     )
@@ -50,7 +59,7 @@ pub async fn names_of_user(conn: Conn<'_>, user_id: i64) -> sqlx::Result<Vec<Str
 }
 
 /// Forgets a file.
-pub async fn delete(conn: Conn<'_>, name: &str) -> sqlx::Result<()> {
+pub async fn delete(mut conn: impl Connection, name: &str) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query("DELETE FROM uploads WHERE name = ?")
         .bind(name)
         .execute(c)
@@ -60,7 +69,7 @@ pub async fn delete(conn: Conn<'_>, name: &str) -> sqlx::Result<()> {
 
 /// A user's uploads since `since` (replaced ones included): how many, and the oldest instant.
 pub async fn count_since(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     user_id: i64,
     since: i64,
 ) -> sqlx::Result<(i64, Option<i64>)> {
@@ -76,7 +85,7 @@ pub async fn count_since(
 /// The user's stored uploads other than `picture` (their current profile picture): the
 /// unreferenced ones.
 pub async fn unreferenced_of_user(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     user_id: i64,
     picture: &str,
 ) -> sqlx::Result<Vec<String>> {
@@ -90,7 +99,7 @@ pub async fn unreferenced_of_user(
 }
 
 /// Marks an upload replaced: its file is deleted, its row stays for the quota.
-pub async fn mark_deleted(conn: Conn<'_>, name: &str, now: i64) -> sqlx::Result<()> {
+pub async fn mark_deleted(mut conn: impl Connection, name: &str, now: i64) -> sqlx::Result<()> {
     with_conn!(conn, |c| sqlx::query(
         "UPDATE uploads SET deleted_at = ? WHERE name = ? AND deleted_at IS NULL"
     )

@@ -2,7 +2,7 @@
 
 use sqlx::FromRow;
 
-use super::{Conn, InsertId};
+use super::{Connection, InsertId};
 use crate::with_conn;
 
 /// A stored user.
@@ -22,6 +22,30 @@ pub struct User {
     pub created_at: i64,
     pub updated_at: i64,
 }
+
+/// The columns of a public user (4.1 User), read with `u_` names beside another table's row.
+#[derive(Clone, Debug, FromRow)]
+pub struct PublicUserRow {
+    pub u_id: i64,
+    pub u_first_name: String,
+    pub u_last_name: Option<String>,
+    pub u_email: String,
+    pub u_profile_picture_name: String,
+    pub u_country_code: String,
+    pub u_created_at: i64,
+    pub u_updated_at: i64,
+}
+
+/// The select list of [`PublicUserRow`] from a table aliased `u`.
+macro_rules! public_user_cols {
+    () => {
+        "u.id AS u_id, u.first_name AS u_first_name, u.last_name AS u_last_name, \
+         u.email AS u_email, u.profile_picture_name AS u_profile_picture_name, \
+         u.country_code AS u_country_code, u.created_at AS u_created_at, \
+         u.updated_at AS u_updated_at"
+    };
+}
+pub(crate) use public_user_cols;
 
 macro_rules! user_select {
     ($tail:literal) => {
@@ -51,7 +75,7 @@ pub fn email_key(email: &str) -> String {
 
 /// Finds a user by id.
 #[tracing::instrument(skip_all, fields(id))]
-pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<User>> {
+pub async fn find_by_id(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<User>> {
     with_conn!(conn, |c| sqlx::query_as::<_, User>(user_select!(
         "WHERE id = ?"
     ))
@@ -62,7 +86,7 @@ pub async fn find_by_id(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<User>> {
 
 /// Finds a user and locks the row until the transaction ends (`FOR UPDATE` on MySQL): a user's
 /// profile writes and avatar uploads take turns.
-pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<User>> {
+pub async fn find_for_update(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<User>> {
     crate::with_conn_locking!(conn, user_select!("WHERE id = ?"), |c, sql| {
         sqlx::query_as::<_, User>(sql)
             .bind(id)
@@ -73,7 +97,7 @@ pub async fn find_for_update(conn: Conn<'_>, id: i64) -> sqlx::Result<Option<Use
 
 /// Finds a user by e-mail address, case-insensitively.
 #[tracing::instrument(skip_all)]
-pub async fn find_by_email(conn: Conn<'_>, email: &str) -> sqlx::Result<Option<User>> {
+pub async fn find_by_email(mut conn: impl Connection, email: &str) -> sqlx::Result<Option<User>> {
     let key = email_key(email);
     with_conn!(conn, |c| sqlx::query_as::<_, User>(user_select!(
         "WHERE email_key = ?"
@@ -85,7 +109,7 @@ pub async fn find_by_email(conn: Conn<'_>, email: &str) -> sqlx::Result<Option<U
 
 /// Inserts an unverified user with the default avatar; returns its id.
 #[tracing::instrument(skip_all)]
-pub async fn insert(conn: Conn<'_>, u: &NewUser<'_>, now: i64) -> sqlx::Result<i64> {
+pub async fn insert(mut conn: impl Connection, u: &NewUser<'_>, now: i64) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO users (first_name, last_name, email, email_key, password_hash, \
         password_version, profile_picture_name, country_code, time_zone, email_verified, \
         created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 'default-avatar.png', ?, ?, FALSE, ?, ?)";
@@ -106,7 +130,7 @@ pub async fn insert(conn: Conn<'_>, u: &NewUser<'_>, now: i64) -> sqlx::Result<i
 }
 
 /// Marks the e-mail address verified (idempotent).
-pub async fn set_verified(conn: Conn<'_>, id: i64, now: i64) -> sqlx::Result<()> {
+pub async fn set_verified(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = ? \
         WHERE id = ? AND email_verified = FALSE";
     with_conn!(conn, |c| sqlx::query(SQL)
@@ -121,7 +145,7 @@ pub async fn set_verified(conn: Conn<'_>, id: i64, now: i64) -> sqlx::Result<()>
 /// Only if the password is still at `version` (the one the caller verified the old password
 /// against): returns whether it changed, so a concurrent change or reset wins (U4, 3.3).
 pub async fn set_password(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     id: i64,
     hash: &str,
     version: i64,
@@ -140,7 +164,7 @@ pub async fn set_password(
 }
 
 /// Writes the profile fields of `u` (names, country, zone, picture) and `updated_at`.
-pub async fn update_profile(conn: Conn<'_>, u: &User) -> sqlx::Result<()> {
+pub async fn update_profile(mut conn: impl Connection, u: &User) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET first_name = ?, last_name = ?, country_code = ?, \
         time_zone = ?, profile_picture_name = ?, updated_at = ? WHERE id = ?";
     with_conn!(conn, |c| sqlx::query(SQL)
@@ -157,7 +181,7 @@ pub async fn update_profile(conn: Conn<'_>, u: &User) -> sqlx::Result<()> {
 }
 
 /// Deletes a user; sessions, memberships and calendars they created cascade.
-pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<u64> {
+pub async fn delete(mut conn: impl Connection, id: i64) -> sqlx::Result<u64> {
     with_conn!(conn, |c| sqlx::query("DELETE FROM users WHERE id = ?")
         .bind(id)
         .execute(c)
@@ -166,7 +190,7 @@ pub async fn delete(conn: Conn<'_>, id: i64) -> sqlx::Result<u64> {
 }
 
 /// Whether two users are both confirmed members of at least one common calendar.
-pub async fn share_a_calendar(conn: Conn<'_>, a: i64, b: i64) -> sqlx::Result<bool> {
+pub async fn share_a_calendar(mut conn: impl Connection, a: i64, b: i64) -> sqlx::Result<bool> {
     const SQL: &str = "SELECT COUNT(*) FROM calendar_members x \
         JOIN calendar_members y ON y.calendar_id = x.calendar_id \
         WHERE x.user_id = ? AND x.is_confirmed = TRUE AND y.user_id = ? AND y.is_confirmed = TRUE";
@@ -181,7 +205,7 @@ pub async fn share_a_calendar(conn: Conn<'_>, a: i64, b: i64) -> sqlx::Result<bo
 /// Sets the password from a reset link, only if the password version is still `expected_pv`
 /// (so a reset token works once even under concurrency), and marks the e-mail verified.
 pub async fn reset_password(
-    conn: Conn<'_>,
+    mut conn: impl Connection,
     id: i64,
     hash: &str,
     expected_pv: i64,

@@ -1,24 +1,10 @@
-//! Calendar rules and JSON shapes: kinds, roles, the calendar and membership objects.
+//! The calendar and membership objects (4.1); kinds and roles are in [`super::kinds`].
 
 use serde::Serialize;
 
 use crate::clock::format_ms;
 use crate::db::calendars::{Calendar, Member};
-
-/// `calendarType` of a membership.
-pub mod kind {
-    pub const MAIN: &str = "main";
-    pub const HOLIDAY: &str = "holiday";
-    pub const ADDITIONAL: &str = "additional";
-}
-
-/// Membership roles.
-pub mod role {
-    pub const OWNER: &str = "owner";
-    pub const EDITOR: &str = "editor";
-    pub const VIEWER: &str = "viewer";
-    pub const ALL: [&str; 3] = [OWNER, EDITOR, VIEWER];
-}
+use crate::domain::kinds::{CalendarKind, Role};
 
 /// The Calendar object.
 #[derive(Clone, Debug, Serialize)]
@@ -52,9 +38,9 @@ pub struct MemberJson {
     pub id: i64,
     pub user_id: i64,
     pub calendar_id: i64,
-    pub calendar_type: String,
+    pub calendar_type: CalendarKind,
     pub is_visible: bool,
-    pub role: String,
+    pub role: Role,
     pub color: String,
     pub is_confirmed: bool,
     pub created_at: String,
@@ -69,9 +55,9 @@ impl From<&Member> for MemberJson {
             id: m.id,
             user_id: m.user_id,
             calendar_id: m.calendar_id,
-            calendar_type: m.calendar_type.clone(),
+            calendar_type: m.calendar_type,
             is_visible: m.is_visible,
-            role: m.role.clone(),
+            role: m.role,
             color: m.color.clone(),
             is_confirmed: m.is_confirmed,
             created_at: format_ms(m.created_at),

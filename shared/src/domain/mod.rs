@@ -2,6 +2,7 @@
 //! and the user and calendar rules. Pure code, unit-tested here.
 
 pub mod calendar;
+pub mod kinds;
 pub mod recurrence;
 pub mod user;
 pub mod validate;

@@ -100,6 +100,21 @@ impl From<&User> for PublicUser {
     }
 }
 
+impl From<&crate::db::users::PublicUserRow> for PublicUser {
+    fn from(u: &crate::db::users::PublicUserRow) -> Self {
+        PublicUser {
+            id: u.u_id,
+            first_name: u.u_first_name.clone(),
+            last_name: u.u_last_name.clone(),
+            email: u.u_email.clone(),
+            profile_picture_name: u.u_profile_picture_name.clone(),
+            country_code: u.u_country_code.clone(),
+            created_at: format_ms(u.u_created_at),
+            updated_at: format_ms(u.u_updated_at),
+        }
+    }
+}
+
 impl From<&User> for OwnUser {
     fn from(u: &User) -> Self {
         OwnUser {

@@ -5,6 +5,7 @@
 //! contract's coercions (an integer may be a string of digits, a boolean may be `"true"`), the
 //! absent/null distinction and the exact messages do not map onto serde's errors.
 
+use crate::domain::kinds::Word;
 use serde_json::{Map, Value};
 
 /// A field that may be absent, explicitly null, or set.
@@ -317,6 +318,19 @@ impl<'v> Field<'v, String> {
         self.check(
             |s| is_hex_color(s),
             |_| "Color must be a valid hex color code (e.g., #FF5733)".into(),
+        )
+    }
+
+    /// One of a [`Word`] enum's spellings, as that enum (the message lists them all).
+    pub fn word<W: Word>(self) -> Field<'v, W> {
+        self.parse(
+            |s| s.parse().ok(),
+            |f| {
+                format!(
+                    "{f} must be one of the following values: {}",
+                    W::ALL.join(", ")
+                )
+            },
         )
     }
 

@@ -49,7 +49,7 @@ impl FromRequestParts<AppState> for CurrentUser {
             .map_err(|_| ApiError::unauthorized())?;
         let session_id = claims.sid.ok_or_else(ApiError::unauthorized)?;
         let mut conn = state.db.acquire().await?;
-        let user = users::find_by_id(conn.conn(), claims.sub)
+        let user = users::find_by_id(&mut conn, claims.sub)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
         Ok(CurrentUser { user, session_id })

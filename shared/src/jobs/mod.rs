@@ -48,19 +48,19 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<Report> {
     let now = state.clock.now_ms();
     let ids = {
         let mut c = state.db.acquire().await?;
-        outbox::due(c.conn(), now, BATCH).await?
+        outbox::due(&mut c, now, BATCH).await?
     };
     for id in ids {
         let mut c = state.db.acquire().await?;
         // Each claim leases from its own start: a slow send earlier in the batch must not leave
         // the later rows with a lease that has already run out.
         let now = state.clock.now_ms();
-        let Some(row) = outbox::claim(c.conn(), id, now, now + LEASE_MS).await? else {
+        let Some(row) = outbox::claim(&mut c, id, now, now + LEASE_MS).await? else {
             continue;
         };
         match state.mailer.send(&row).await {
             Ok(()) => {
-                outbox::mark_sent(c.conn(), id, state.clock.now_ms()).await?;
+                outbox::mark_sent(&mut c, id, state.clock.now_ms()).await?;
                 report.sent += 1;
             }
             Err(e) => {
@@ -70,7 +70,7 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<Report> {
                 tracing::warn!(outbox_id = id, attempts = row.attempts, error = %format!("{e:#}"),
                     give_up, "e-mail delivery failed");
                 let next = (!give_up).then_some(next);
-                outbox::mark_failed_attempt(c.conn(), id, &format!("{e:#}"), next, now).await?;
+                outbox::mark_failed_attempt(&mut c, id, &format!("{e:#}"), next, now).await?;
                 if give_up {
                     report.abandoned += 1;
                 } else {

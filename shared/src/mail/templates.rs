@@ -200,7 +200,7 @@ pub fn format_span(
 pub async fn queue(tx: &mut Tx, e: &Email, dedupe: &str, now: i64) -> sqlx::Result<Option<i64>> {
     let links = serde_json::to_string(&e.links).unwrap_or_else(|_| "[]".into());
     outbox::insert(
-        tx.conn(),
+        &mut *tx,
         &outbox::NewOutbox {
             dedupe_key: dedupe,
             kind: e.kind,

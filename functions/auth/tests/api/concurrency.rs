@@ -82,7 +82,7 @@ async fn a_login_racing_a_password_reset_gets_no_session(app: &TestApp) {
     // reset that commits during the hash check wins: simulated by bumping the version.
     let alice = app.signed_up("alice").await;
     let mut tx = app.state.db.begin().await.unwrap();
-    let u = shared::db::users::find_by_id(tx.conn(), alice.id)
+    let u = shared::db::users::find_by_id(&mut tx, alice.id)
         .await
         .unwrap()
         .unwrap();

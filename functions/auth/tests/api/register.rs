@@ -46,9 +46,7 @@ async fn registration_creates_an_unverified_user_with_main_and_holiday_calendars
 
     let id = user["id"].as_i64().unwrap();
     let mut c = app.state.db.acquire().await.unwrap();
-    let cals = calendars::list_confirmed_of_user(c.conn(), id)
-        .await
-        .unwrap();
+    let cals = calendars::list_confirmed_of_user(&mut c, id).await.unwrap();
     let summary: Vec<(&str, &str, &str, Option<&str>, &str)> = cals
         .iter()
         .map(|m| {

@@ -260,7 +260,7 @@ async fn deleting_a_calendar_removes_every_membership_in_one_go(app: &TestApp) {
     for user in [&cast.owner, &cast.editor, &cast.pending] {
         let mut c = app.state.db.acquire().await.unwrap();
         assert!(
-            shared::db::calendars::find_member(c.conn(), cal, user.id)
+            shared::db::calendars::find_member(&mut c, cal, user.id)
                 .await
                 .unwrap()
                 .is_none()

@@ -107,11 +107,11 @@ pub async fn call(
 /// The id of a user's main (or holiday) calendar.
 pub async fn own_calendar(app: &TestApp, user: &TestUser, kind: &str) -> i64 {
     let mut c = app.state.db.acquire().await.unwrap();
-    let list = shared::db::calendars::list_confirmed_of_user(c.conn(), user.id)
+    let list = shared::db::calendars::list_confirmed_of_user(&mut c, user.id)
         .await
         .unwrap();
     list.iter()
-        .find(|m| m.member.calendar_type == kind)
+        .find(|m| m.member.calendar_type.as_str() == kind)
         .unwrap()
         .member
         .calendar_id

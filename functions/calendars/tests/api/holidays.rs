@@ -5,14 +5,12 @@ use shared::db::holidays::{self, NewHoliday, source};
 
 async fn set_country(app: &TestApp, user: &TestUser, code: &str) {
     let mut c = app.state.db.acquire().await.unwrap();
-    let mut u = shared::db::users::find_by_id(c.conn(), user.id)
+    let mut u = shared::db::users::find_by_id(&mut c, user.id)
         .await
         .unwrap()
         .unwrap();
     u.country_code = code.into();
-    shared::db::users::update_profile(c.conn(), &u)
-        .await
-        .unwrap();
+    shared::db::users::update_profile(&mut c, &u).await.unwrap();
 }
 
 shared::db_tests!(spawn => holidays_of_several_countries_come_from_the_offline_dataset, a_holiday_on_31_december_ends_on_1_january_of_the_next_year, without_a_year_the_current_and_next_utc_years_are_listed, a_country_without_data_and_years_outside_the_dataset_give_an_empty_list, the_year_is_validated, synced_rows_replace_the_dataset_for_their_country_and_year, the_dataset_is_loaded_once_per_country);
@@ -159,7 +157,7 @@ async fn synced_rows_replace_the_dataset_for_their_country_and_year(app: &TestAp
         types: "Public",
         global: true,
     }];
-    holidays::insert(tx.conn(), "UA", source::SYNC, &rows, app.clock.now_ms())
+    holidays::insert(&mut tx, "UA", source::SYNC, &rows, app.clock.now_ms())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -193,7 +191,7 @@ async fn the_dataset_is_loaded_once_per_country(app: &TestApp) {
         .json();
     assert_eq!(a, b);
     let mut c = app.state.db.acquire().await.unwrap();
-    let rows = holidays::list(c.conn(), "UA", 2030, source::DATASET)
+    let rows = holidays::list(&mut c, "UA", 2030, source::DATASET)
         .await
         .unwrap();
     assert_eq!(

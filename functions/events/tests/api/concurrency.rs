@@ -203,7 +203,7 @@ async fn parallel_clicks_of_one_calendar_invitation_confirm_it_once(app: &TestAp
     assert!(all.iter().all(|r| r.json()["isConfirmed"] == true));
     let member = membership(app, &cast.guest, cast.calendar).await;
     let mut c = app.state.db.acquire().await.unwrap();
-    let n: i64 = shared::with_conn!(c.conn(), |x| sqlx::query_scalar(
+    let n: i64 = shared::with_conn!(&mut c, |x| sqlx::query_scalar(
         "SELECT COUNT(*) FROM event_participations WHERE calendar_member_id = ?"
     )
     .bind(member)
@@ -275,7 +275,7 @@ async fn parallel_invitations_of_one_user_make_one_participation(app: &TestApp) 
     let main = main_calendar(app, &cast.guest).await;
     let member = membership(app, &cast.guest, main).await;
     let mut c = app.state.db.acquire().await.unwrap();
-    let n: i64 = shared::with_conn!(c.conn(), |x| sqlx::query_scalar(
+    let n: i64 = shared::with_conn!(&mut c, |x| sqlx::query_scalar(
         "SELECT COUNT(*) FROM event_participations WHERE calendar_member_id = ?"
     )
     .bind(member)

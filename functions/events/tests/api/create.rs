@@ -365,11 +365,11 @@ async fn who_may_create_events_where(app: &TestApp) {
     .assert_error(403, json!("You do not have access to this calendar"));
     let holiday = {
         let mut conn = app.state.db.acquire().await.unwrap();
-        let list = shared::db::calendars::list_confirmed_of_user(conn.conn(), cast.owner.id)
+        let list = shared::db::calendars::list_confirmed_of_user(&mut conn, cast.owner.id)
             .await
             .unwrap();
         list.iter()
-            .find(|m| m.member.calendar_type == "holiday")
+            .find(|m| m.member.calendar_type.as_str() == "holiday")
             .unwrap()
             .member
             .calendar_id

@@ -96,11 +96,11 @@ pub async fn call(
 /// The id of a user's main calendar.
 pub async fn main_calendar(app: &TestApp, user: &TestUser) -> i64 {
     let mut c = app.state.db.acquire().await.unwrap();
-    let list = shared::db::calendars::list_confirmed_of_user(c.conn(), user.id)
+    let list = shared::db::calendars::list_confirmed_of_user(&mut c, user.id)
         .await
         .unwrap();
     list.iter()
-        .find(|m| m.member.calendar_type == "main")
+        .find(|m| m.member.calendar_type.as_str() == "main")
         .unwrap()
         .member
         .calendar_id
@@ -109,7 +109,7 @@ pub async fn main_calendar(app: &TestApp, user: &TestUser) -> i64 {
 /// The membership id of a user in a calendar.
 pub async fn membership(app: &TestApp, user: &TestUser, cal: i64) -> i64 {
     let mut c = app.state.db.acquire().await.unwrap();
-    shared::db::calendars::find_member(c.conn(), cal, user.id)
+    shared::db::calendars::find_member(&mut c, cal, user.id)
         .await
         .unwrap()
         .unwrap()

@@ -6,6 +6,7 @@ pub use shared::db::Backend;
 pub use shared::testing::{PASSWORD, TestApp, TestResponse, TestUser};
 
 use shared::db::calendars::{self, NewMember};
+use shared::domain::kinds::{CalendarKind, Role};
 
 /// A fresh users app on `backend`.
 pub async fn spawn(backend: Backend) -> Option<TestApp> {
@@ -21,19 +22,22 @@ pub async fn share_calendar(
 ) -> i64 {
     let now = app.clock.now_ms();
     let mut tx = app.state.db.begin().await.unwrap();
-    let cal = calendars::insert(tx.conn(), owner.id, "Team", None, now)
+    let cal = calendars::insert(&mut tx, owner.id, "Team", None, now)
         .await
         .unwrap();
-    for (user, confirmed, role) in [(owner, true, "owner"), (member, confirmed, "editor")] {
+    for (user, confirmed, role) in [
+        (owner, true, Role::Owner),
+        (member, confirmed, Role::Editor),
+    ] {
         let m = NewMember {
             calendar_id: cal,
             user_id: user.id,
-            calendar_type: "additional",
+            calendar_type: CalendarKind::Additional,
             role,
             color: "#123456",
             is_confirmed: confirmed,
         };
-        calendars::insert_member(tx.conn(), &m, now).await.unwrap();
+        calendars::insert_member(&mut tx, &m, now).await.unwrap();
     }
     tx.commit().await.unwrap();
     cal

@@ -40,7 +40,7 @@ async fn a_plus_sent_unencoded_is_read_as_plus(app: &TestApp) {
     res.assert_error(501, json!("Not Implemented"));
     let id = app.registered("tagged").await;
     let mut c = app.state.db.acquire().await.unwrap();
-    let mut u = shared::db::users::find_by_id(c.conn(), id)
+    let mut u = shared::db::users::find_by_id(&mut c, id)
         .await
         .unwrap()
         .unwrap();
@@ -259,12 +259,12 @@ async fn a_password_change_keeps_this_session_and_revokes_the_others(app: &TestA
 
     let mut c = app.state.db.acquire().await.unwrap();
     assert_eq!(
-        sessions::count_user_sessions(c.conn(), alice.id)
+        sessions::count_user_sessions(&mut c, alice.id)
             .await
             .unwrap(),
         1
     );
-    let u = shared::db::users::find_by_id(c.conn(), alice.id)
+    let u = shared::db::users::find_by_id(&mut c, alice.id)
         .await
         .unwrap()
         .unwrap();
@@ -311,12 +311,12 @@ async fn deleting_the_account_removes_the_user_their_calendars_and_sessions(app:
         .assert_error(401, json!("Unauthorized"));
     let mut c = app.state.db.acquire().await.unwrap();
     assert_eq!(
-        sessions::count_user_sessions(c.conn(), alice.id)
+        sessions::count_user_sessions(&mut c, alice.id)
             .await
             .unwrap(),
         0
     );
-    let bobs = shared::db::calendars::list_confirmed_of_user(c.conn(), bob.id)
+    let bobs = shared::db::calendars::list_confirmed_of_user(&mut c, bob.id)
         .await
         .unwrap();
     assert!(
@@ -388,8 +388,8 @@ async fn the_caller_lists_their_confirmed_calendars_main_and_holiday_first(app: 
     );
 }
 
-async fn sqlx_set_email(tx: &mut shared::db::Tx, id: i64, email: &str) {
-    shared::with_conn!(tx.conn(), |c| sqlx::query(
+async fn sqlx_set_email(mut tx: &mut shared::db::Tx, id: i64, email: &str) {
+    shared::with_conn!(tx, |c| sqlx::query(
         "UPDATE users SET email = ?, email_key = ? WHERE id = ?"
     )
     .bind(email)

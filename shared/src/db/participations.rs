@@ -1,0 +1,210 @@
+//! SQL for `event_participations`: one membership's part in one event.
+
+use serde::Deserialize;
+use sqlx::FromRow;
+
+use super::Connection;
+use super::calendars::{Calendar, Member};
+use super::users::public_user_cols;
+use crate::domain::kinds::{CalendarKind, ResponseStatus, Role};
+use crate::{execute, fetch_all, fetch_optional, fetch_scalar, insert};
+
+/// One membership's participation in one event.
+#[derive(Clone, Debug, FromRow, PartialEq, Eq, Deserialize)]
+pub struct Participation {
+    pub id: i64,
+    pub calendar_member_id: i64,
+    pub event_id: i64,
+    pub color: String,
+    pub response_status: Option<ResponseStatus>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A participation with its membership's user and calendar ids.
+#[derive(Clone, Debug, FromRow)]
+pub struct ParticipationOf {
+    #[sqlx(flatten)]
+    pub p: Participation,
+    pub m_user_id: i64,
+    pub m_calendar_id: i64,
+    pub m_calendar_type: CalendarKind,
+    pub m_is_confirmed: bool,
+}
+
+/// A participation with everything the full Event embeds of it: the membership, its user and
+/// its calendar, read in one query for all of an event's participations.
+#[derive(Clone, Debug, FromRow)]
+pub struct ParticipationDetail {
+    #[sqlx(flatten)]
+    pub of: ParticipationOf,
+    pub m_role: Role,
+    pub m_color: String,
+    pub m_is_visible: bool,
+    pub m_created_at: i64,
+    pub m_updated_at: i64,
+    #[sqlx(flatten)]
+    pub user: super::users::PublicUserRow,
+    pub c_creator_id: i64,
+    pub c_name: String,
+    pub c_description: Option<String>,
+    pub c_created_at: i64,
+    pub c_updated_at: i64,
+}
+
+impl ParticipationDetail {
+    /// The membership.
+    pub fn member(&self) -> Member {
+        Member {
+            id: self.of.p.calendar_member_id,
+            calendar_id: self.of.m_calendar_id,
+            user_id: self.of.m_user_id,
+            calendar_type: self.of.m_calendar_type,
+            role: self.m_role,
+            color: self.m_color.clone(),
+            is_visible: self.m_is_visible,
+            is_confirmed: self.of.m_is_confirmed,
+            created_at: self.m_created_at,
+            updated_at: self.m_updated_at,
+        }
+    }
+
+    /// The membership's calendar.
+    pub fn calendar(&self) -> Calendar {
+        Calendar {
+            id: self.of.m_calendar_id,
+            creator_id: self.c_creator_id,
+            name: self.c_name.clone(),
+            description: self.c_description.clone(),
+            created_at: self.c_created_at,
+            updated_at: self.c_updated_at,
+        }
+    }
+}
+
+/// The participation columns with the membership's ids (`ParticipationOf`).
+macro_rules! part_cols {
+    () => {
+        "p.id, p.calendar_member_id, p.event_id, p.color, p.response_status, p.created_at, \
+         p.updated_at, m.user_id AS m_user_id, m.calendar_id AS m_calendar_id, \
+         m.calendar_type AS m_calendar_type, m.is_confirmed AS m_is_confirmed"
+    };
+}
+
+/// Every participation of an event with its membership's ids, by participation id.
+pub async fn of_event(
+    mut conn: impl Connection,
+    event_id: i64,
+) -> sqlx::Result<Vec<ParticipationOf>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        part_cols!(),
+        " FROM event_participations p JOIN calendar_members m ON m.id = p.calendar_member_id \
+         WHERE p.event_id = ? ORDER BY p.id"
+    );
+    fetch_all!(conn, ParticipationOf, SQL, event_id)
+}
+
+/// The select of [`ParticipationDetail`]s, before its `WHERE`.
+macro_rules! detail_select {
+    ($where:literal) => {
+        concat!(
+            "SELECT ",
+            part_cols!(),
+            ", m.role AS m_role, m.color AS m_color, m.is_visible AS m_is_visible, \
+             m.created_at AS m_created_at, m.updated_at AS m_updated_at, ",
+            public_user_cols!(),
+            ", c.creator_id AS c_creator_id, c.name AS c_name, c.description AS c_description, \
+             c.created_at AS c_created_at, c.updated_at AS c_updated_at \
+             FROM event_participations p JOIN calendar_members m ON m.id = p.calendar_member_id \
+             JOIN users u ON u.id = m.user_id JOIN calendars c ON c.id = m.calendar_id ",
+            $where
+        )
+    };
+}
+
+/// Every participation of an event with its membership, user and calendar, by participation
+/// id: what the full Event embeds, in one query.
+pub async fn details_of_event(
+    mut conn: impl Connection,
+    event_id: i64,
+) -> sqlx::Result<Vec<ParticipationDetail>> {
+    const SQL: &str = detail_select!("WHERE p.event_id = ? ORDER BY p.id");
+    fetch_all!(conn, ParticipationDetail, SQL, event_id)
+}
+
+/// One participation with its membership, user and calendar (ParticipationDetail, 4.9).
+pub async fn find_detail(
+    mut conn: impl Connection,
+    id: i64,
+) -> sqlx::Result<Option<ParticipationDetail>> {
+    fetch_optional!(
+        conn,
+        ParticipationDetail,
+        detail_select!("WHERE p.id = ?"),
+        id
+    )
+}
+
+/// A participation by id.
+pub async fn find(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<ParticipationOf>> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        part_cols!(),
+        " FROM event_participations p JOIN calendar_members m ON m.id = p.calendar_member_id \
+         WHERE p.id = ?"
+    );
+    fetch_optional!(conn, ParticipationOf, SQL, id)
+}
+
+/// Inserts a participation; returns its id.
+pub async fn insert(
+    mut conn: impl Connection,
+    member_id: i64,
+    event_id: i64,
+    color: &str,
+    status: Option<ResponseStatus>,
+    now: i64,
+) -> sqlx::Result<i64> {
+    const SQL: &str = "INSERT INTO event_participations (calendar_member_id, event_id, color, \
+        response_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)";
+    insert!(conn, SQL, member_id, event_id, color, status, now, now)
+}
+
+/// Sets a participation's status.
+pub async fn set_status(
+    mut conn: impl Connection,
+    id: i64,
+    status: Option<ResponseStatus>,
+    now: i64,
+) -> sqlx::Result<()> {
+    const SQL: &str =
+        "UPDATE event_participations SET response_status = ?, updated_at = ? WHERE id = ?";
+    execute!(conn, SQL, status, now, id).map(drop)
+}
+
+/// Sets a participation's colour.
+pub async fn set_color(
+    mut conn: impl Connection,
+    id: i64,
+    color: &str,
+    now: i64,
+) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE event_participations SET color = ?, updated_at = ? WHERE id = ?";
+    execute!(conn, SQL, color, now, id).map(drop)
+}
+
+/// Deletes a participation.
+pub async fn delete(mut conn: impl Connection, id: i64) -> sqlx::Result<()> {
+    execute!(conn, "DELETE FROM event_participations WHERE id = ?", id).map(drop)
+}
+
+/// Whether two users hold participations in a common event.
+pub async fn share_an_event(mut conn: impl Connection, a: i64, b: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "SELECT COUNT(*) FROM event_participations x \
+        JOIN calendar_members mx ON mx.id = x.calendar_member_id \
+        JOIN event_participations y ON y.event_id = x.event_id \
+        JOIN calendar_members my ON my.id = y.calendar_member_id \
+        WHERE mx.user_id = ? AND my.user_id = ?";
+    Ok(fetch_scalar!(conn, i64, SQL, a, b)? > 0)
+}
