@@ -1,7 +1,7 @@
 //! The test harness (feature `testing`): `TestApp` builds the real `AppState` on a fresh database
 //! for one test (an SQLite file in a temp dir, or `chronos_t_<random>` on the MariaDB/MySQL server
 //! named by `CHRONOS_TEST_MYSQL_URL`), drives a router with `oneshot`, and checks at the end that
-//! every queued e-mail was delivered.
+//! every queued e-mail was handed off after its commit and delivered.
 
 use std::collections::BTreeMap;
 
@@ -368,7 +368,23 @@ impl TestApp {
 
     /// Ends the test: delivers pending mail, fails if any e-mail is left undelivered, and drops
     /// the MySQL test database.
+    ///
+    /// First it fails if a queued e-mail was never handed to delivery: tests deliver inline
+    /// (`Delivery::Inline`), so every row a committed request queued has had its first attempt
+    /// by the time the response is back. A row without one belongs to a handler that committed
+    /// without calling `jobs::committed`, and in production would wait for the next sweep.
     pub async fn finish(self) {
+        let forgotten: Vec<String> = self
+            .outbox()
+            .await
+            .into_iter()
+            .filter(|r| r.attempts == 0 && r.sent_at.is_none())
+            .map(|r| format!("{} to {} ({})", r.subject, r.recipient, r.dedupe_key))
+            .collect();
+        assert!(
+            forgotten.is_empty(),
+            "queued e-mail was never handed off after its commit: {forgotten:?}"
+        );
         self.run_jobs().await;
         let stuck: Vec<String> = self
             .outbox()

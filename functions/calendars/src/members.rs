@@ -5,7 +5,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use shared::auth::tokens::TokenKind;
 use shared::clock::format_ms;
-use shared::db::calendars::{self, Member, MemberWithUser, NewMember};
+use shared::db::Tx;
+use shared::db::calendars::{self, Calendar, Member, MemberWithUser, NewMember};
 use shared::db::participations;
 use shared::db::users;
 use shared::domain::calendar::MemberJson;
@@ -102,33 +103,67 @@ pub async fn invite_member(
             "Cannot invite users to your main calendar",
         ));
     }
-    let invitee = users::find_by_email(&mut tx, &email)
+    let invitee = new_member(&mut tx, cal.id, &email).await?;
+    let now = state.clock.now_ms();
+    let id = add_pending(&mut tx, &cal, invitee.id, new_role, now).await?;
+    queue_invitation(&mut tx, &state, &cal, &user.user, &invitee, (id, new_role)).await?;
+    let member = calendars::find_member_by_id(&mut tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("User with this email not found"))?;
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("new membership vanished")))?;
+    tx.commit().await?;
+    jobs::committed(&state).await;
+    Ok(created(&MemberJson::from(&member)))
+}
+
+const NO_SUCH_USER: &str = "User with this email not found";
+
+/// M3's checks of the invitee: a verified user who is not yet a member of calendar `cal`.
+async fn new_member(tx: &mut Tx, cal: i64, email: &str) -> ApiResult<users::User> {
+    let invitee = users::find_by_email(&mut *tx, email)
+        .await?
+        .ok_or_else(|| ApiError::not_found(NO_SUCH_USER))?;
     if !invitee.email_verified {
         return Err(ApiError::bad_request("User must confirm their email first"));
     }
-    if calendars::find_member(&mut tx, cal.id, invitee.id)
-        .await?
-        .is_some()
-    {
+    if calendars::find_member(tx, cal, invitee.id).await?.is_some() {
         return Err(ApiError::conflict(ALREADY_MEMBER));
     }
-    let inviter = calendars::find_member(&mut tx, cal.id, user.id()).await?;
-    let color = inviter.map_or_else(|| "#4285F4".to_string(), |m| m.color);
-    let now = state.clock.now_ms();
+    Ok(invitee)
+}
+
+/// Inserts `user_id`'s unconfirmed membership in `cal`, in the creator's colour; returns its id.
+async fn add_pending(
+    tx: &mut Tx,
+    cal: &Calendar,
+    user_id: i64,
+    role: Role,
+    now: i64,
+) -> ApiResult<i64> {
+    let creator = calendars::find_member(&mut *tx, cal.id, cal.creator_id).await?;
+    let color = creator.map_or_else(|| "#4285F4".to_string(), |m| m.color);
     let m = NewMember {
         calendar_id: cal.id,
-        user_id: invitee.id,
+        user_id,
         calendar_type: CalendarKind::Additional,
-        role: new_role,
+        role,
         color: &color,
         is_confirmed: false,
     };
-    let id = calendars::insert_member(&mut tx, &m, now)
+    calendars::insert_member(tx, &m, now)
         .await
         .on_unique_violation(|| ApiError::conflict(ALREADY_MEMBER))
-        .on_foreign_key_violation(|| ApiError::not_found("User with this email not found"))?;
+        .on_foreign_key_violation(|| ApiError::not_found(NO_SUCH_USER))
+}
+
+/// Queues e-mail 4 for the new membership `id` with role `role`.
+async fn queue_invitation(
+    tx: &mut Tx,
+    state: &AppState,
+    cal: &Calendar,
+    inviter: &users::User,
+    invitee: &users::User,
+    (id, role): (i64, Role),
+) -> ApiResult<()> {
     let token = state
         .tokens
         .issue(TokenKind::ConfirmCalendar, invitee.id, |c| {
@@ -137,18 +172,14 @@ pub async fn invite_member(
     let mail = templates::calendar_invitation(
         &state.config,
         &invitee.email,
-        &user.user.email,
+        &inviter.email,
         (cal.id, &cal.name),
-        new_role.as_str(),
+        role.as_str(),
         &token,
     );
-    templates::queue(&mut tx, &mail, &format!("calendar-invitation:{id}"), now).await?;
-    let member = calendars::find_member_by_id(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("new membership vanished")))?;
-    tx.commit().await?;
-    jobs::committed(&state).await;
-    Ok(created(&MemberJson::from(&member)))
+    let now = state.clock.now_ms();
+    templates::queue(tx, &mail, &format!("calendar-invitation:{id}"), now).await?;
+    Ok(())
 }
 
 /// What an M4 body changes (exactly one field).
@@ -298,12 +329,7 @@ pub async fn confirm_calendar(
 /// M6: the new member's participations in every event of the calendar (insert-if-absent):
 /// reminders `accepted`, arrangements the status of their main-calendar participation (or
 /// null), tasks none; each with the event's colour.
-async fn add_participations(
-    tx: &mut shared::db::Tx,
-    m: &Member,
-    user_id: i64,
-    now: i64,
-) -> ApiResult<()> {
+async fn add_participations(tx: &mut Tx, m: &Member, user_id: i64, now: i64) -> ApiResult<()> {
     use shared::db::events;
     for e in events::list_of_calendar(&mut *tx, m.calendar_id).await? {
         let parts = participations::of_event(&mut *tx, e.id).await?;

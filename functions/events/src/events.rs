@@ -172,15 +172,7 @@ pub async fn update_event(
     headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
-    let following = match q.get("scope").unwrap_or("all") {
-        "all" => false,
-        "following" => true,
-        _ => {
-            return Err(ApiError::validation(vec![
-                "scope must be one of the following values: all, following".into(),
-            ]));
-        }
-    };
+    let following = is_following(&q)?;
     let mut tx = begin_edit(&state, ids.get("id"), following).await?;
     let found = events::find_for_update(&mut tx, ids.get("id")).await?;
     let all_day_now = match body.get("allDay") {
@@ -206,6 +198,17 @@ pub async fn update_event(
     let body = full_event(&mut tx, &e, user.id(), None).await?;
     tx.commit().await?;
     Ok(with_etag(StatusCode::OK, &e, &body))
+}
+
+/// E3's `scope`: whether the edit is "this and following".
+fn is_following(q: &QueryMap) -> ApiResult<bool> {
+    match q.get("scope").unwrap_or("all") {
+        "all" => Ok(false),
+        "following" => Ok(true),
+        _ => Err(ApiError::validation(vec![
+            "scope must be one of the following values: all, following".into(),
+        ])),
+    }
 }
 
 /// E3's transaction. A split adds an event to the calendar: its row is locked (shared) before

@@ -79,6 +79,29 @@ struct ProfileUpdate {
     time_zone: Option<String>,
 }
 
+impl ProfileUpdate {
+    /// Writes the profile fields it sets onto `u` (the picture already checked by the caller).
+    fn apply(self, u: &mut users::User) {
+        if let Some(name) = self.profile_picture_name {
+            u.profile_picture_name = name;
+        }
+        if let Some(f) = self.first_name {
+            u.first_name = f;
+        }
+        match self.last_name {
+            Opt::Set(l) => u.last_name = Some(l),
+            Opt::Null => u.last_name = None,
+            Opt::Absent => {}
+        }
+        if let Some(cc) = self.country_code {
+            u.country_code = cc;
+        }
+        if let Some(tz) = self.time_zone {
+            u.time_zone = tz;
+        }
+    }
+}
+
 const RECOGNISED: [&str; 8] = [
     "firstName",
     "lastName",
@@ -204,22 +227,8 @@ pub async fn update_user(
         if name != DEFAULT_AVATAR && !uploads::is_owned_by(&mut tx, u.id, name).await? {
             return Err(ApiError::bad_request("Profile picture not found"));
         }
-        u.profile_picture_name.clone_from(name);
     }
-    if let Some(f) = upd.first_name {
-        u.first_name = f;
-    }
-    match upd.last_name {
-        Opt::Set(l) => u.last_name = Some(l),
-        Opt::Null => u.last_name = None,
-        Opt::Absent => {}
-    }
-    if let Some(cc) = upd.country_code {
-        u.country_code = cc;
-    }
-    if let Some(tz) = upd.time_zone {
-        u.time_zone = tz;
-    }
+    upd.apply(&mut u);
     u.updated_at = state.clock.now_ms();
     users::update_profile(&mut tx, &u).await?;
     let replaced = previous_picture != u.profile_picture_name && previous_picture != DEFAULT_AVATAR;
