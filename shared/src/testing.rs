@@ -180,7 +180,8 @@ impl TestApp {
         })
     }
 
-    /// Starts a request.
+    /// Starts a request: the one way a test talks to the app. Writes carry a valid CSRF token
+    /// unless [`TestRequest::no_csrf`]; [`TestRequest::as_user`] adds the user's bearer token.
     pub fn request(&self, method: Method, path: &str) -> TestRequest<'_> {
         let csrf = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
         TestRequest {
@@ -191,44 +192,6 @@ impl TestApp {
             body: Vec::new(),
             csrf,
         }
-    }
-
-    /// GET with a bearer token.
-    pub async fn get(&self, user: &TestUser, path: &str) -> TestResponse {
-        self.request(Method::GET, path)
-            .bearer(&user.access)
-            .send()
-            .await
-    }
-
-    /// A write with a bearer token, a JSON body and a valid CSRF token.
-    pub async fn send_json(
-        &self,
-        method: Method,
-        user: &TestUser,
-        path: &str,
-        body: Value,
-    ) -> TestResponse {
-        self.request(method, path)
-            .bearer(&user.access)
-            .json(&body)
-            .send()
-            .await
-    }
-
-    /// A request with a JSON body, as `user` or anonymously (authorization matrices).
-    pub async fn call(
-        &self,
-        user: Option<&TestUser>,
-        method: &Method,
-        path: &str,
-        body: &Value,
-    ) -> TestResponse {
-        let mut req = self.request(method.clone(), path).json(body);
-        if let Some(u) = user {
-            req = req.bearer(&u.access);
-        }
-        req.send().await
     }
 
     /// Opens every connection of the pool (4) and returns them idle, so that parallel requests
@@ -289,12 +252,10 @@ impl TestApp {
     ) -> TestResponse {
         let path = format!("/api/calendars/{cal}/members");
         let res = self
-            .send_json(
-                Method::POST,
-                by,
-                &path,
-                serde_json::json!({"userEmail": user.email, "role": role}),
-            )
+            .request(Method::POST, &path)
+            .as_user(by)
+            .json(&serde_json::json!({"userEmail": user.email, "role": role}))
+            .send()
             .await;
         assert_eq!(res.status, 201, "{}", res.text());
         res
@@ -425,6 +386,20 @@ pub struct TestRequest<'a> {
 
 impl TestRequest<'_> {
     /// `Authorization: Bearer …`.
+    /// As `user` (their access token).
+    pub fn as_user(self, user: &TestUser) -> Self {
+        self.bearer(&user.access)
+    }
+
+    /// As `user`, or anonymously when `None` (authorization matrices).
+    pub fn as_user_opt(self, user: Option<&TestUser>) -> Self {
+        match user {
+            Some(u) => self.as_user(u),
+            None => self,
+        }
+    }
+
+    /// With a bearer token.
     pub fn bearer(self, token: &str) -> Self {
         self.header("authorization", &format!("Bearer {token}"))
     }

@@ -100,7 +100,9 @@ async fn reading_a_calendar_and_its_members(app: &TestApp) {
     let members = |who: &TestUser| {
         let who = who.clone();
         async move {
-            app.get(&who, &format!("/api/calendars/{cal}/members"))
+            app.request(Method::GET, &format!("/api/calendars/{cal}/members"))
+                .as_user(&who)
+                .send()
                 .await
                 .json()
                 .as_array()

@@ -7,12 +7,10 @@ shared::db_tests!(spawn => a_created_calendar_has_an_owner_membership_with_its_c
 async fn a_created_calendar_has_an_owner_membership_with_its_colour(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let res = app
-        .send_json(
-            Method::POST,
-            &alice,
-            "/api/calendars/",
-            json!({"name": "Family", "description": "At home", "color": "#33B679"}),
-        )
+        .request(Method::POST, "/api/calendars/")
+        .as_user(&alice)
+        .json(&json!({"name": "Family", "description": "At home", "color": "#33B679"}))
+        .send()
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let cal = res.json();
@@ -43,7 +41,12 @@ async fn a_created_calendar_has_an_owner_membership_with_its_colour(app: &TestAp
     );
     let id = cal["id"].as_i64().unwrap();
     let me = app
-        .get(&alice, &format!("/api/calendars/{id}/members/{}", alice.id))
+        .request(
+            Method::GET,
+            &format!("/api/calendars/{id}/members/{}", alice.id),
+        )
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert_eq!(
@@ -65,7 +68,9 @@ async fn a_created_calendar_has_an_owner_membership_with_its_colour(app: &TestAp
     assert_eq!(me["calendar"]["id"], id);
 
     let got = app
-        .get(&alice, &format!("/api/calendars/{id}"))
+        .request(Method::GET, &format!("/api/calendars/{id}"))
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert_eq!(got["creator"]["id"], alice.id);
@@ -103,66 +108,61 @@ async fn calendar_validation(app: &TestApp) {
     ];
     for (why, body, expected) in cases {
         let res = app
-            .send_json(Method::POST, &alice, "/api/calendars", body)
+            .request(Method::POST, "/api/calendars")
+            .as_user(&alice)
+            .json(&body)
+            .send()
             .await;
         assert_eq!(res.status, 400, "{why}");
         res.assert_error(400, expected);
     }
     let cal = app
-        .send_json(
-            Method::POST,
-            &alice,
-            "/api/calendars",
-            json!({"name": "abc", "description": null, "color": "#123456"}),
-        )
+        .request(Method::POST, "/api/calendars")
+        .as_user(&alice)
+        .json(&json!({"name": "abc", "description": null, "color": "#123456"}))
+        .send()
         .await;
     assert_eq!(cal.json()["description"], Value::Null);
     let id = cal.json()["id"].as_i64().unwrap();
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &format!("/api/calendars/{id}"),
-        json!({"name": null}),
-    )
-    .await
-    .assert_error(400, json!(["name should not be null"]));
+    app.request(Method::PATCH, &format!("/api/calendars/{id}"))
+        .as_user(&alice)
+        .json(&json!({"name": null}))
+        .send()
+        .await
+        .assert_error(400, json!(["name should not be null"]));
 }
 
 async fn patch_changes_only_what_was_sent_and_an_empty_body_changes_nothing(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let id = app
-        .send_json(
-            Method::POST,
-            &alice,
-            "/api/calendars",
-            json!({"name": "Team", "description": "x", "color": "#123456"}),
-        )
+        .request(Method::POST, "/api/calendars")
+        .as_user(&alice)
+        .json(&json!({"name": "Team", "description": "x", "color": "#123456"}))
+        .send()
         .await
         .json()["id"]
         .as_i64()
         .unwrap();
     app.clock.advance(chrono::TimeDelta::seconds(3));
     let before = app
-        .get(&alice, &format!("/api/calendars/{id}"))
+        .request(Method::GET, &format!("/api/calendars/{id}"))
+        .as_user(&alice)
+        .send()
         .await
         .json();
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &format!("/api/calendars/{id}"),
-            json!({}),
-        )
+        .request(Method::PATCH, &format!("/api/calendars/{id}"))
+        .as_user(&alice)
+        .json(&json!({}))
+        .send()
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json(), before);
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &format!("/api/calendars/{id}"),
-            json!({"description": null}),
-        )
+        .request(Method::PATCH, &format!("/api/calendars/{id}"))
+        .as_user(&alice)
+        .json(&json!({"description": null}))
+        .send()
         .await;
     assert_eq!(res.json()["description"], Value::Null);
     assert_eq!(res.json()["name"], "Team");
@@ -176,12 +176,10 @@ async fn main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared(app
     for kind in ["main", "holiday"] {
         let id = own_calendar(app, &alice, kind).await;
         let res = app
-            .send_json(
-                Method::PATCH,
-                &alice,
-                &format!("/api/calendars/{id}"),
-                json!({"name": "Renamed"}),
-            )
+            .request(Method::PATCH, &format!("/api/calendars/{id}"))
+            .as_user(&alice)
+            .json(&json!({"name": "Renamed"}))
+            .send()
             .await;
         assert_eq!(res.status, 200, "{kind}");
         assert_eq!(res.json()["name"], "Renamed");
@@ -193,14 +191,12 @@ async fn main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared(app
                 403,
                 json!("You do not have permission to modify main or holiday calendar"),
             );
-        app.send_json(
-            Method::POST,
-            &alice,
-            &format!("/api/calendars/{id}/members"),
-            json!({"userEmail": bob.email, "role": "viewer"}),
-        )
-        .await
-        .assert_error(400, json!("Cannot invite users to your main calendar"));
+        app.request(Method::POST, &format!("/api/calendars/{id}/members"))
+            .as_user(&alice)
+            .json(&json!({"userEmail": bob.email, "role": "viewer"}))
+            .send()
+            .await
+            .assert_error(400, json!("Cannot invite users to your main calendar"));
         app.request(Method::DELETE, &format!("/api/calendars/{id}"))
             .bearer(&bob.access)
             .send()
@@ -214,29 +210,35 @@ async fn main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared(app
 
 async fn unknown_calendars(app: &TestApp) {
     let alice = app.signed_up("alice").await;
-    app.get(&alice, "/api/calendars/999999")
+    app.request(Method::GET, "/api/calendars/999999")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(404, json!("The user does not have access to this calendar"));
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        "/api/calendars/999999",
-        json!({"name": "abc"}),
-    )
-    .await
-    .assert_error(404, json!("Calendar not found"));
+    app.request(Method::PATCH, "/api/calendars/999999")
+        .as_user(&alice)
+        .json(&json!({"name": "abc"}))
+        .send()
+        .await
+        .assert_error(404, json!("Calendar not found"));
     app.request(Method::DELETE, "/api/calendars/999999")
         .bearer(&alice.access)
         .send()
         .await
         .assert_error(404, json!("Calendar not found"));
-    app.get(&alice, "/api/calendars/0")
+    app.request(Method::GET, "/api/calendars/0")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(400, json!(["id must be a positive integer"]));
-    app.get(&alice, "/api/calendars/x/members")
+    app.request(Method::GET, "/api/calendars/x/members")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(400, json!(["calendarId must be a positive integer"]));
-    app.get(&alice, "/api/calendars/x/members/y")
+    app.request(Method::GET, "/api/calendars/x/members/y")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(
             400,
@@ -266,9 +268,15 @@ async fn deleting_a_calendar_removes_every_membership_in_one_go(app: &TestApp) {
                 .is_none()
         );
     }
-    let mine = app.get(&cast.editor, "/api/calendars/holidays").await;
+    let mine = app
+        .request(Method::GET, "/api/calendars/holidays")
+        .as_user(&cast.editor)
+        .send()
+        .await;
     assert_eq!(mine.status, 200);
-    app.get(&cast.editor, &format!("/api/calendars/{cal}"))
+    app.request(Method::GET, &format!("/api/calendars/{cal}"))
+        .as_user(&cast.editor)
+        .send()
         .await
         .assert_error(404, json!("The user does not have access to this calendar"));
     let token = invitation_token(app, cal, &cast.pending).await;

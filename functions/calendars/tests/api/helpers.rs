@@ -50,12 +50,10 @@ impl Cast {
     /// pending invitee (not confirmed).
     pub async fn team(&self, app: &TestApp, name: &str) -> i64 {
         let res = app
-            .send_json(
-                Method::POST,
-                &self.creator,
-                "/api/calendars",
-                json!({"name": name, "color": "#33B679"}),
-            )
+            .request(Method::POST, "/api/calendars")
+            .as_user(&self.creator)
+            .json(&json!({"name": name, "color": "#33B679"}))
+            .send()
             .await;
         assert_eq!(res.status, 201, "{}", res.text());
         let id = res.json()["id"].as_i64().unwrap();
@@ -101,7 +99,11 @@ pub async fn call(
     path: &str,
     body: &Value,
 ) -> TestResponse {
-    app.call(user, method, path, body).await
+    app.request(method.clone(), path)
+        .as_user_opt(user)
+        .json(body)
+        .send()
+        .await
 }
 
 /// The id of a user's main (or holiday) calendar.

@@ -17,7 +17,11 @@ shared::db_tests!(spawn => holidays_of_several_countries_come_from_the_offline_d
 
 async fn holidays_of_several_countries_come_from_the_offline_dataset(app: &TestApp) {
     let alice = app.signed_up("alice").await;
-    let res = app.get(&alice, "/api/calendars/holidays?year=2025").await;
+    let res = app
+        .request(Method::GET, "/api/calendars/holidays?year=2025")
+        .as_user(&alice)
+        .send()
+        .await;
     assert_eq!(res.status, 200);
     let list = res.json();
     assert!(list.as_array().unwrap().contains(
@@ -27,7 +31,9 @@ async fn holidays_of_several_countries_come_from_the_offline_dataset(app: &TestA
 
     set_country(app, &alice, "US").await;
     let us = app
-        .get(&alice, "/api/calendars/holidays?year=2025")
+        .request(Method::GET, "/api/calendars/holidays?year=2025")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert!(
@@ -40,7 +46,9 @@ async fn holidays_of_several_countries_come_from_the_offline_dataset(app: &TestA
 
     set_country(app, &alice, "DE").await;
     let de = app
-        .get(&alice, "/api/calendars/holidays?year=2025")
+        .request(Method::GET, "/api/calendars/holidays?year=2025")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert!(
@@ -70,7 +78,9 @@ async fn a_holiday_on_31_december_ends_on_1_january_of_the_next_year(app: &TestA
     let alice = app.signed_up("alice").await;
     set_country(app, &alice, "LV").await;
     let list = app
-        .get(&alice, "/api/calendars/holidays?year=2025")
+        .request(Method::GET, "/api/calendars/holidays?year=2025")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     let eve = list
@@ -88,7 +98,12 @@ async fn a_holiday_on_31_december_ends_on_1_january_of_the_next_year(app: &TestA
 
 async fn without_a_year_the_current_and_next_utc_years_are_listed(app: &TestApp) {
     let alice = app.signed_up("alice").await;
-    let list = app.get(&alice, "/api/calendars/holidays").await.json();
+    let list = app
+        .request(Method::GET, "/api/calendars/holidays")
+        .as_user(&alice)
+        .send()
+        .await
+        .json();
     let now = app
         .clock
         .now()
@@ -110,13 +125,19 @@ async fn without_a_year_the_current_and_next_utc_years_are_listed(app: &TestApp)
 async fn a_country_without_data_and_years_outside_the_dataset_give_an_empty_list(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     assert_eq!(
-        app.get(&alice, "/api/calendars/holidays?year=2099")
+        app.request(Method::GET, "/api/calendars/holidays?year=2099")
+            .as_user(&alice)
+            .send()
             .await
             .json(),
         json!([])
     );
     set_country(app, &alice, "BV").await;
-    let res = app.get(&alice, "/api/calendars/holidays?year=2025").await;
+    let res = app
+        .request(Method::GET, "/api/calendars/holidays?year=2025")
+        .as_user(&alice)
+        .send()
+        .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json(), json!([]));
 }
@@ -129,12 +150,16 @@ async fn the_year_is_validated(app: &TestApp) {
         ("abc", "year must be an integer"),
         ("20.5", "year must be an integer"),
     ] {
-        app.get(&alice, &format!("/api/calendars/holidays?year={q}"))
+        app.request(Method::GET, &format!("/api/calendars/holidays?year={q}"))
+            .as_user(&alice)
+            .send()
             .await
             .assert_error(400, json!([msg]));
     }
     assert_eq!(
-        app.get(&alice, "/api/calendars/holidays?year=")
+        app.request(Method::GET, "/api/calendars/holidays?year=")
+            .as_user(&alice)
+            .send()
             .await
             .status,
         200,
@@ -145,7 +170,9 @@ async fn the_year_is_validated(app: &TestApp) {
 async fn synced_rows_replace_the_dataset_for_their_country_and_year(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let before = app
-        .get(&alice, "/api/calendars/holidays?year=2026")
+        .request(Method::GET, "/api/calendars/holidays?year=2026")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert!(before.as_array().unwrap().len() > 3);
@@ -162,7 +189,9 @@ async fn synced_rows_replace_the_dataset_for_their_country_and_year(app: &TestAp
         .unwrap();
     tx.commit().await.unwrap();
     let after = app
-        .get(&alice, "/api/calendars/holidays?year=2026")
+        .request(Method::GET, "/api/calendars/holidays?year=2026")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert_eq!(
@@ -170,7 +199,9 @@ async fn synced_rows_replace_the_dataset_for_their_country_and_year(app: &TestAp
         json!([{"title": "New Year's Day", "startedAt": "2026-01-01", "endedAt": "2026-01-02", "description": "Новий рік"}])
     );
     let other_year = app
-        .get(&alice, "/api/calendars/holidays?year=2027")
+        .request(Method::GET, "/api/calendars/holidays?year=2027")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert!(
@@ -182,11 +213,15 @@ async fn synced_rows_replace_the_dataset_for_their_country_and_year(app: &TestAp
 async fn the_dataset_is_loaded_once_per_country(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let a = app
-        .get(&alice, "/api/calendars/holidays?year=2030")
+        .request(Method::GET, "/api/calendars/holidays?year=2030")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     let b = app
-        .get(&alice, "/api/calendars/holidays?year=2030")
+        .request(Method::GET, "/api/calendars/holidays?year=2030")
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert_eq!(a, b);

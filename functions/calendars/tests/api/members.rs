@@ -10,23 +10,19 @@ async fn an_invitation_is_a_pending_membership_with_the_inviters_colour_and_an_e
     let alice = app.signed_up("alice").await;
     let bob = app.signed_up("bob").await;
     let cal = app
-        .send_json(
-            Method::POST,
-            &alice,
-            "/api/calendars",
-            json!({"name": "<Team>", "color": "#33B679"}),
-        )
+        .request(Method::POST, "/api/calendars")
+        .as_user(&alice)
+        .json(&json!({"name": "<Team>", "color": "#33B679"}))
+        .send()
         .await
         .json()["id"]
         .as_i64()
         .unwrap();
     let res = app
-        .send_json(
-            Method::POST,
-            &alice,
-            &format!("/api/calendars/{cal}/members"),
-            json!({"userEmail": "BOB@example.com", "role": "editor"}),
-        )
+        .request(Method::POST, &format!("/api/calendars/{cal}/members"))
+        .as_user(&alice)
+        .json(&json!({"userEmail": "BOB@example.com", "role": "editor"}))
+        .send()
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let m = res.json();
@@ -84,7 +80,9 @@ async fn an_invitation_is_a_pending_membership_with_the_inviters_colour_and_an_e
     )));
 
     let mine = app
-        .get(&bob, &format!("/api/users/{}/calendars", bob.id))
+        .request(Method::GET, &format!("/api/users/{}/calendars", bob.id))
+        .as_user(&bob)
+        .send()
         .await;
     assert_eq!(
         mine.status, 404,
@@ -94,7 +92,9 @@ async fn an_invitation_is_a_pending_membership_with_the_inviters_colour_and_an_e
     assert_eq!(res.json()["isConfirmed"], true);
     assert_eq!(res.json()["id"], m["id"]);
     let listed = app
-        .get(&bob, &format!("/api/calendars/{cal}/members"))
+        .request(Method::GET, &format!("/api/calendars/{cal}/members"))
+        .as_user(&bob)
+        .send()
         .await
         .json();
     let keys: Vec<&str> = listed[1]
@@ -129,99 +129,84 @@ async fn invitation_errors_in_the_contract_order(app: &TestApp) {
     let unverified_id = app.registered("carol").await;
     let _ = unverified_id;
     let cal = app
-        .send_json(
-            Method::POST,
-            &alice,
-            "/api/calendars",
-            json!({"name": "Team", "color": "#33B679"}),
-        )
+        .request(Method::POST, "/api/calendars")
+        .as_user(&alice)
+        .json(&json!({"name": "Team", "color": "#33B679"}))
+        .send()
         .await
         .json()["id"]
         .as_i64()
         .unwrap();
     let path = format!("/api/calendars/{cal}/members");
-    app.send_json(Method::POST, &alice, &path, json!({}))
+    app.request(Method::POST, &path)
+        .as_user(&alice)
+        .json(&json!({}))
+        .send()
         .await
         .assert_error(
             400,
             json!(["userEmail should not be empty", "role should not be empty"]),
         );
-    app.send_json(
-        Method::POST,
-        &alice,
-        &path,
-        json!({"userEmail": "x", "role": "admin"}),
-    )
-    .await
-    .assert_error(
-        400,
-        json!([
-            "userEmail must be an email",
-            "role must be one of the following values: owner, editor, viewer"
-        ]),
-    );
-    app.send_json(
-        Method::POST,
-        &alice,
-        "/api/calendars/999999/members",
-        json!({"userEmail": bob.email, "role": "viewer"}),
-    )
-    .await
-    .assert_error(404, json!("Calendar not found"));
-    app.send_json(
-        Method::POST,
-        &alice,
-        &path,
-        json!({"userEmail": "nobody@example.com", "role": "viewer"}),
-    )
-    .await
-    .assert_error(404, json!("User with this email not found"));
-    app.send_json(
-        Method::POST,
-        &alice,
-        &path,
-        json!({"userEmail": "carol@example.com", "role": "viewer"}),
-    )
-    .await
-    .assert_error(400, json!("User must confirm their email first"));
-    app.send_json(
-        Method::POST,
-        &alice,
-        &path,
-        json!({"userEmail": alice.email, "role": "viewer"}),
-    )
-    .await
-    .assert_error(409, json!("User already has access to this calendar"));
+    app.request(Method::POST, &path)
+        .as_user(&alice)
+        .json(&json!({"userEmail": "x", "role": "admin"}))
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!([
+                "userEmail must be an email",
+                "role must be one of the following values: owner, editor, viewer"
+            ]),
+        );
+    app.request(Method::POST, "/api/calendars/999999/members")
+        .as_user(&alice)
+        .json(&json!({"userEmail": bob.email, "role": "viewer"}))
+        .send()
+        .await
+        .assert_error(404, json!("Calendar not found"));
+    app.request(Method::POST, &path)
+        .as_user(&alice)
+        .json(&json!({"userEmail": "nobody@example.com", "role": "viewer"}))
+        .send()
+        .await
+        .assert_error(404, json!("User with this email not found"));
+    app.request(Method::POST, &path)
+        .as_user(&alice)
+        .json(&json!({"userEmail": "carol@example.com", "role": "viewer"}))
+        .send()
+        .await
+        .assert_error(400, json!("User must confirm their email first"));
+    app.request(Method::POST, &path)
+        .as_user(&alice)
+        .json(&json!({"userEmail": alice.email, "role": "viewer"}))
+        .send()
+        .await
+        .assert_error(409, json!("User already has access to this calendar"));
     invite(app, &alice, cal, &bob, "viewer").await;
-    app.send_json(
-        Method::POST,
-        &alice,
-        &path,
-        json!({"userEmail": bob.email, "role": "owner"}),
-    )
-    .await
-    .assert_error(409, json!("User already has access to this calendar"));
+    app.request(Method::POST, &path)
+        .as_user(&alice)
+        .json(&json!({"userEmail": bob.email, "role": "owner"}))
+        .send()
+        .await
+        .assert_error(409, json!("User already has access to this calendar"));
     confirm(app, cal, &bob).await;
-    app.send_json(
-        Method::POST,
-        &alice,
-        &path,
-        json!({"userEmail": bob.email, "role": "owner"}),
-    )
-    .await
-    .assert_error(409, json!("User already has access to this calendar"));
+    app.request(Method::POST, &path)
+        .as_user(&alice)
+        .json(&json!({"userEmail": bob.email, "role": "owner"}))
+        .send()
+        .await
+        .assert_error(409, json!("User already has access to this calendar"));
 }
 
 async fn confirming_is_public_idempotent_and_takes_the_calendar_from_the_token(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let bob = app.signed_up("bob").await;
     let cal = app
-        .send_json(
-            Method::POST,
-            &alice,
-            "/api/calendars",
-            json!({"name": "Team", "color": "#33B679"}),
-        )
+        .request(Method::POST, "/api/calendars")
+        .as_user(&alice)
+        .json(&json!({"name": "Team", "color": "#33B679"}))
+        .send()
         .await
         .json()["id"]
         .as_i64()
@@ -247,7 +232,9 @@ async fn confirming_is_public_idempotent_and_takes_the_calendar_from_the_token(a
     assert_eq!(second.status, 201);
     assert_eq!(first.json(), second.json(), "unchanged the second time");
     assert_eq!(
-        app.get(&alice, &format!("/api/calendars/{cal}/members"))
+        app.request(Method::GET, &format!("/api/calendars/{cal}/members"))
+            .as_user(&alice)
+            .send()
             .await
             .json()
             .as_array()
@@ -326,70 +313,68 @@ async fn member_updates_take_exactly_one_field(app: &TestApp) {
     ];
     for (why, body, expected) in cases {
         let res = app
-            .send_json(Method::PATCH, &cast.creator, &path, body)
+            .request(Method::PATCH, &path)
+            .as_user(&cast.creator)
+            .json(&body)
+            .send()
             .await;
         assert_eq!(res.status, 400, "{why}");
         res.assert_error(400, expected);
     }
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.creator,
-            &path,
-            json!({"role": "viewer"}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.creator)
+        .json(&json!({"role": "viewer"}))
+        .send()
         .await;
     assert_eq!(res.json()["role"], "viewer");
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.editor,
-            &path,
-            json!({"isVisible": "false"}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"isVisible": "false"}))
+        .send()
         .await;
     assert_eq!(res.json()["isVisible"], false);
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.editor,
-            &path,
-            json!({"color": "#abcdef"}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"color": "#abcdef"}))
+        .send()
         .await;
     assert_eq!(res.json()["color"], "#abcdef");
-    app.send_json(
+    app.request(
         Method::PATCH,
-        &cast.creator,
         &format!("/api/calendars/{cal}/members/{}", cast.creator.id),
-        json!({"role": "viewer"}),
     )
+    .as_user(&cast.creator)
+    .json(&json!({"role": "viewer"}))
+    .send()
     .await
     .assert_error(400, json!("Cannot change the role of the calendar creator"));
-    app.send_json(
+    app.request(
         Method::PATCH,
-        &cast.creator,
         &format!("/api/calendars/{cal}/members/{}", cast.stranger.id),
-        json!({"role": "viewer"}),
     )
+    .as_user(&cast.creator)
+    .json(&json!({"role": "viewer"}))
+    .send()
     .await
     .assert_error(404, json!("Calendar-member is not found"));
-    app.send_json(
-        Method::PATCH,
-        &cast.creator,
-        "/api/calendars/999999/members/1",
-        json!({"role": "viewer"}),
-    )
-    .await
-    .assert_error(404, json!("Calendar not found"));
+    app.request(Method::PATCH, "/api/calendars/999999/members/1")
+        .as_user(&cast.creator)
+        .json(&json!({"role": "viewer"}))
+        .send()
+        .await
+        .assert_error(404, json!("Calendar not found"));
     let main = own_calendar(app, &cast.editor, "main").await;
     let res = app
-        .send_json(
+        .request(
             Method::PATCH,
-            &cast.editor,
             &format!("/api/calendars/{main}/members/{}", cast.editor.id),
-            json!({"color": "#111111"}),
         )
+        .as_user(&cast.editor)
+        .json(&json!({"color": "#111111"}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "colour of a main membership may change");
 }
@@ -420,7 +405,9 @@ async fn removal_errors_and_declining_an_invitation(app: &TestApp) {
         .await;
     assert_eq!(res.status, 200, "a pending invitee declines");
     let members = app
-        .get(&cast.creator, &format!("/api/calendars/{cal}/members"))
+        .request(Method::GET, &format!("/api/calendars/{cal}/members"))
+        .as_user(&cast.creator)
+        .send()
         .await
         .json();
     assert_eq!(members.as_array().unwrap().len(), 4);

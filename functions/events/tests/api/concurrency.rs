@@ -22,7 +22,10 @@ fn daily(cal: i64) -> Value {
 async fn doomed_calendar(app: &TestApp, cast: &Cast) -> i64 {
     let body = json!({"name": "Doomed", "color": "#33B679"});
     let res = app
-        .send_json(Method::POST, &cast.owner, "/api/calendars", body)
+        .request(Method::POST, "/api/calendars")
+        .as_user(&cast.owner)
+        .json(&body)
+        .send()
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     res.json()["id"].as_i64().unwrap()
@@ -33,12 +36,10 @@ shared::db_tests!(spawn => parallel_patches_with_one_if_match_let_exactly_one_th
 async fn parallel_patches_with_one_if_match_let_exactly_one_through(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            "/api/events",
-            arrangement(cast.calendar, &[]),
-        )
+        .request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(cast.calendar, &[]))
+        .send()
         .await;
     let tag = res.header("etag").unwrap().to_string();
     let path = format!("/api/events/{}", res.json()["id"]);
@@ -58,7 +59,11 @@ async fn parallel_patches_with_one_if_match_let_exactly_one_through(app: &TestAp
         r.assert_error(412, json!("The event has been modified"));
     }
     let winner = all.iter().find(|r| r.status == 200).unwrap();
-    let now = app.get(&cast.owner, &path).await;
+    let now = app
+        .request(Method::GET, &path)
+        .as_user(&cast.owner)
+        .send()
+        .await;
     assert_eq!(
         now.json()["name"],
         winner.json()["name"],
@@ -74,12 +79,10 @@ async fn parallel_patches_with_one_if_match_let_exactly_one_through(app: &TestAp
 async fn parallel_deletes_with_one_if_match_delete_once(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            "/api/events",
-            arrangement(cast.calendar, &[]),
-        )
+        .request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(cast.calendar, &[]))
+        .send()
         .await;
     let tag = res.header("etag").unwrap().to_string();
     let path = format!("/api/events/{}", res.json()["id"]);
@@ -118,7 +121,9 @@ async fn parallel_cancellations_of_different_occurrences_keep_every_exdate(app: 
 
     assert_eq!(status_counts(&all), counts(&[(200, N)]));
     let stored = app
-        .get(&cast.owner, &format!("/api/events/{id}"))
+        .request(Method::GET, &format!("/api/events/{id}"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     let exdates: Vec<&str> = stored["recurrence"]
@@ -136,7 +141,9 @@ async fn parallel_renames_without_if_match_all_apply_in_turn(app: &TestApp) {
     let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
     let path = format!("/api/events/{}", e["id"]);
     let before = app
-        .get(&cast.owner, &path)
+        .request(Method::GET, &path)
+        .as_user(&cast.owner)
+        .send()
         .await
         .header("etag")
         .unwrap()
@@ -158,7 +165,9 @@ async fn parallel_renames_without_if_match_all_apply_in_turn(app: &TestApp) {
     tags.dedup();
     assert_eq!(tags.len(), N, "each write got its own version");
     let after = app
-        .get(&cast.owner, &path)
+        .request(Method::GET, &path)
+        .as_user(&cast.owner)
+        .send()
         .await
         .header("etag")
         .unwrap()
@@ -245,7 +254,9 @@ async fn events_created_while_their_calendar_is_deleted_get_201_or_403_never_500
     }
     for r in all.iter().filter(|r| r.status == 201) {
         let gone = app
-            .get(&cast.owner, &format!("/api/events/{}", r.json()["id"]))
+            .request(Method::GET, &format!("/api/events/{}", r.json()["id"]))
+            .as_user(&cast.owner)
+            .send()
             .await;
         gone.assert_error(404, json!("Event not found"));
     }
@@ -387,7 +398,9 @@ async fn a_member_removed_while_deleting_their_tasks_never_gets_a_500(app: &Test
     let unexpected = c.keys().filter(|s| ![200, 403, 404].contains(*s)).count();
     assert_eq!(unexpected, 0, "{c:?}");
     for p in &paths {
-        app.get(&cast.owner, p)
+        app.request(Method::GET, p)
+            .as_user(&cast.owner)
+            .send()
             .await
             .assert_error(404, json!("Event not found"));
     }
@@ -469,7 +482,11 @@ async fn a_request_that_loses_a_deadlock_is_retried_and_succeeds() {
         "retried after the deadlock: {}",
         res.text()
     );
-    let gone = app.get(&cast.owner, &format!("/api/calendars/{cal}")).await;
+    let gone = app
+        .request(Method::GET, &format!("/api/calendars/{cal}"))
+        .as_user(&cast.owner)
+        .send()
+        .await;
     assert_eq!(gone.status, 404);
     app.finish().await;
 }

@@ -7,12 +7,13 @@ shared::db_tests!(spawn => an_arrangement_creates_home_participations_and_invite
 async fn an_arrangement_creates_home_participations_and_invites_participants(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.editor,
-            "/api/events/",
-            arrangement(cast.calendar, &[cast.editor.id, cast.guest.id]),
-        )
+        .request(Method::POST, "/api/events/")
+        .as_user(&cast.editor)
+        .json(&arrangement(
+            cast.calendar,
+            &[cast.editor.id, cast.guest.id],
+        ))
+        .send()
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let etag = res.header("etag").unwrap().to_string();
@@ -115,7 +116,9 @@ async fn an_arrangement_creates_home_participations_and_invites_participants(app
     );
 
     let got = app
-        .get(&cast.guest, &format!("/api/events/{}", e["id"]))
+        .request(Method::GET, &format!("/api/events/{}", e["id"]))
+        .as_user(&cast.guest)
+        .send()
         .await;
     assert_eq!(got.status, 200);
     assert_eq!(got.header("etag"), Some(etag.as_str()));
@@ -127,7 +130,9 @@ async fn an_arrangement_creates_home_participations_and_invites_participants(app
         "the caller's own row first, none in the home calendar"
     );
     let as_viewer = app
-        .get(&cast.viewer, &format!("/api/events/{}", e["id"]))
+        .request(Method::GET, &format!("/api/events/{}", e["id"]))
+        .as_user(&cast.viewer)
+        .send()
         .await
         .json();
     assert_eq!(
@@ -169,12 +174,10 @@ async fn a_reminder_is_accepted_by_every_member_and_a_task_by_its_creator(app: &
     );
     let id = t["id"].as_i64().unwrap();
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.editor,
-            &format!("/api/events/{id}"),
-            json!({"isCompleted": true, "priority": null}),
-        )
+        .request(Method::PATCH, &format!("/api/events/{id}"))
+        .as_user(&cast.editor)
+        .json(&json!({"isCompleted": true, "priority": null}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(
@@ -184,21 +187,22 @@ async fn a_reminder_is_accepted_by_every_member_and_a_task_by_its_creator(app: &
         ),
         (json!(true), Value::Null)
     );
-    app.send_json(
-        Method::PATCH,
-        &cast.owner,
-        &format!("/api/events/{id}"),
-        json!({"name": "Mine now"}),
-    )
-    .await
-    .assert_error(
-        403,
-        json!("You do not have permission to delete or patch this event"),
-    );
+    app.request(Method::PATCH, &format!("/api/events/{id}"))
+        .as_user(&cast.owner)
+        .json(&json!({"name": "Mine now"}))
+        .send()
+        .await
+        .assert_error(
+            403,
+            json!("You do not have permission to delete or patch this event"),
+        );
     let mut rec = arrangement(cast.calendar, &[]);
     rec["type"] = json!("task");
     rec["recurrence"] = json!(["RRULE:FREQ=DAILY"]);
-    app.send_json(Method::POST, &cast.owner, "/api/events", rec)
+    app.request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&rec)
+        .send()
         .await
         .assert_error(400, json!("recurrence is not supported for tasks"));
 }
@@ -309,60 +313,53 @@ async fn creation_is_validated_field_by_field(app: &TestApp) {
             body[k] = v.clone();
         }
         let res = app
-            .send_json(Method::POST, &cast.owner, "/api/events", body)
+            .request(Method::POST, "/api/events")
+            .as_user(&cast.owner)
+            .json(&body)
+            .send()
             .await;
         assert_eq!(res.status, 400, "{why}: {}", res.text());
         res.assert_error(400, expected);
     }
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        "/api/events",
-        arrangement(c, &[999_999]),
-    )
-    .await
-    .assert_error(404, json!("User not found"));
+    app.request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(c, &[999_999]))
+        .send()
+        .await
+        .assert_error(404, json!("User not found"));
     let lazy = app.registered("lazy").await;
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        "/api/events",
-        arrangement(c, &[lazy]),
-    )
-    .await
-    .assert_error(400, json!("User must verify their email first"));
+    app.request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(c, &[lazy]))
+        .send()
+        .await
+        .assert_error(400, json!("User must verify their email first"));
 }
 
 async fn who_may_create_events_where(app: &TestApp) {
     let cast = Cast::new(app).await;
     let c = cast.calendar;
-    app.send_json(
-        Method::POST,
-        &cast.viewer,
-        "/api/events",
-        arrangement(c, &[]),
-    )
-    .await
-    .assert_error(
-        403,
-        json!("You need editor or owner role to perform this action"),
-    );
-    app.send_json(
-        Method::POST,
-        &cast.stranger,
-        "/api/events",
-        arrangement(c, &[]),
-    )
-    .await
-    .assert_error(403, json!("You do not have access to this calendar"));
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        "/api/events",
-        arrangement(999_999, &[]),
-    )
-    .await
-    .assert_error(403, json!("You do not have access to this calendar"));
+    app.request(Method::POST, "/api/events")
+        .as_user(&cast.viewer)
+        .json(&arrangement(c, &[]))
+        .send()
+        .await
+        .assert_error(
+            403,
+            json!("You need editor or owner role to perform this action"),
+        );
+    app.request(Method::POST, "/api/events")
+        .as_user(&cast.stranger)
+        .json(&arrangement(c, &[]))
+        .send()
+        .await
+        .assert_error(403, json!("You do not have access to this calendar"));
+    app.request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(999_999, &[]))
+        .send()
+        .await
+        .assert_error(403, json!("You do not have access to this calendar"));
     let holiday = {
         let mut conn = app.state.db.acquire().await.unwrap();
         let list = shared::db::calendars::list_confirmed_of_user(&mut conn, cast.owner.id)
@@ -374,14 +371,12 @@ async fn who_may_create_events_where(app: &TestApp) {
             .member
             .calendar_id
     };
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        "/api/events",
-        arrangement(holiday, &[]),
-    )
-    .await
-    .assert_error(400, json!("Events cannot be added to a holiday calendar"));
+    app.request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(holiday, &[]))
+        .send()
+        .await
+        .assert_error(400, json!("Events cannot be added to a holiday calendar"));
     let main = main_calendar(app, &cast.owner).await;
     let e = create(app, &cast.owner, arrangement(main, &[cast.owner.id])).await;
     assert_eq!(
@@ -395,24 +390,20 @@ async fn who_may_create_events_where(app: &TestApp) {
 async fn patch_merges_values_keeps_absent_fields_and_checks_if_match(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            "/api/events",
-            arrangement(cast.calendar, &[]),
-        )
+        .request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(cast.calendar, &[]))
+        .send()
         .await;
     let tag = res.header("etag").unwrap().to_string();
     let id = res.json()["id"].as_i64().unwrap();
     let path = format!("/api/events/{id}");
-    app.send_json(
-        Method::PATCH,
-        &cast.editor,
-        &path,
-        json!({"startedAt": "2025-04-01T10:30:00Z"}),
-    )
-    .await
-    .assert_error(400, json!(["endedAt must not be earlier than startedAt"]));
+    app.request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"startedAt": "2025-04-01T10:30:00Z"}))
+        .send()
+        .await
+        .assert_error(400, json!(["endedAt must not be earlier than startedAt"]));
     let res = app.request(Method::PATCH, &path).bearer(&cast.editor.access).header("if-match", &tag)
         .json(&json!({"endedAt": "2025-04-01T11:00:00Z", "description": null, "type": "task", "calendarId": 1})).send().await;
     assert_eq!(res.status, 200, "{}", res.text());
@@ -449,19 +440,20 @@ async fn patch_merges_values_keeps_absent_fields_and_checks_if_match(app: &TestA
         .send()
         .await;
     assert_eq!(res.status, 200, "an empty body changes nothing");
-    app.send_json(Method::PATCH, &cast.editor, &path, json!({"allDay": true}))
+    app.request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"allDay": true}))
+        .send()
         .await
         .assert_error(
             400,
             json!(["startedAt and endedAt are required when allDay changes"]),
         );
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.editor,
-            &path,
-            json!({"allDay": true, "startedAt": "2025-04-01", "endedAt": "2025-04-03"}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"allDay": true, "startedAt": "2025-04-01", "endedAt": "2025-04-03"}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(
@@ -471,25 +463,21 @@ async fn patch_merges_values_keeps_absent_fields_and_checks_if_match(app: &TestA
         ),
         (json!("2025-04-01"), json!("2025-04-03"))
     );
-    app.send_json(
-        Method::PATCH,
-        &cast.editor,
-        "/api/events/999999",
-        json!({"name": "abc"}),
-    )
-    .await
-    .assert_error(404, json!("Event not found"));
-    app.send_json(
-        Method::PATCH,
-        &cast.editor,
-        "/api/events/999999",
-        json!({"name": "ab"}),
-    )
-    .await
-    .assert_error(
-        400,
-        json!(["name must be longer than or equal to 3 characters"]),
-    );
+    app.request(Method::PATCH, "/api/events/999999")
+        .as_user(&cast.editor)
+        .json(&json!({"name": "abc"}))
+        .send()
+        .await
+        .assert_error(404, json!("Event not found"));
+    app.request(Method::PATCH, "/api/events/999999")
+        .as_user(&cast.editor)
+        .json(&json!({"name": "ab"}))
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!(["name must be longer than or equal to 3 characters"]),
+        );
 }
 
 async fn deleting_needs_the_right_role_and_removes_everything(app: &TestApp) {
@@ -535,7 +523,9 @@ async fn deleting_needs_the_right_role_and_removes_everything(app: &TestApp) {
     let res = del(&cast.co_owner, by_owner).await;
     assert_eq!(res.status, 200);
     assert!(res.body.is_empty());
-    app.get(&cast.guest, &format!("/api/events/{by_owner}"))
+    app.request(Method::GET, &format!("/api/events/{by_owner}"))
+        .as_user(&cast.guest)
+        .send()
         .await
         .assert_error(404, json!("Event not found"));
     del(&cast.owner, by_owner)
@@ -571,11 +561,15 @@ async fn calendar_deletion_cascades_and_membership_changes_follow_events(app: &T
         .send()
         .await;
     assert_eq!(res.status, 200);
-    app.get(&cast.owner, &format!("/api/events/{t}"))
+    app.request(Method::GET, &format!("/api/events/{t}"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .assert_error(404, json!("Event not found"));
     let parts = app
-        .get(&cast.owner, &format!("/api/events/{e}"))
+        .request(Method::GET, &format!("/api/events/{e}"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .json()["participations"]
         .as_array()
@@ -584,7 +578,11 @@ async fn calendar_deletion_cascades_and_membership_changes_follow_events(app: &T
     assert_eq!(parts, 4, "owner, co-owner, viewer, guest's main");
     // A new member gets participations in the calendar's events on confirmation.
     share(app, &cast.owner, cast.calendar, &cast.stranger, "viewer").await;
-    let ev = app.get(&cast.stranger, &format!("/api/events/{e}")).await;
+    let ev = app
+        .request(Method::GET, &format!("/api/events/{e}"))
+        .as_user(&cast.stranger)
+        .send()
+        .await;
     assert_eq!(ev.status, 200);
     let all = ev.json();
     let mine: Vec<&Value> = all["participations"]
@@ -602,7 +600,9 @@ async fn calendar_deletion_cascades_and_membership_changes_follow_events(app: &T
         .send()
         .await;
     assert_eq!(res.status, 200);
-    app.get(&cast.guest, &format!("/api/events/{e}"))
+    app.request(Method::GET, &format!("/api/events/{e}"))
+        .as_user(&cast.guest)
+        .send()
         .await
         .assert_error(404, json!("Event not found"));
 }

@@ -21,7 +21,9 @@ async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_
     assert_eq!(app.request(Method::POST, &confirm).send().await.status, 201);
 
     let full = app
-        .get(&cast.guest, &format!("/api/events/{id}"))
+        .request(Method::GET, &format!("/api/events/{id}"))
+        .as_user(&cast.guest)
+        .send()
         .await
         .json();
     let first = &full["participations"][0]["calendarMember"];
@@ -29,7 +31,9 @@ async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_
     assert_eq!(first["calendarId"], main_calendar(app, &cast.guest).await);
     // Members of the home calendar still see the home calendar first, their own row first.
     let full = app
-        .get(&cast.editor, &format!("/api/events/{id}"))
+        .request(Method::GET, &format!("/api/events/{id}"))
+        .as_user(&cast.editor)
+        .send()
         .await
         .json();
     let first = &full["participations"][0]["calendarMember"];
@@ -40,12 +44,10 @@ async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_
 async fn a_patch_that_changes_nothing_keeps_updated_at_and_the_etag(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            "/api/events",
-            arrangement(cast.calendar, &[]),
-        )
+        .request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&arrangement(cast.calendar, &[]))
+        .send()
         .await;
     let (tag, created) = (res.header("etag").unwrap().to_string(), res.json());
     let path = format!("/api/events/{}", created["id"]);
@@ -57,19 +59,20 @@ async fn a_patch_that_changes_nothing_keeps_updated_at_and_the_etag(app: &TestAp
         json!({"type": "task"}),
     ] {
         let res = app
-            .send_json(Method::PATCH, &cast.owner, &path, body.clone())
+            .request(Method::PATCH, &path)
+            .as_user(&cast.owner)
+            .json(&body.clone())
+            .send()
             .await;
         assert_eq!(res.status, 200, "{body}: {}", res.text());
         assert_eq!(res.header("etag"), Some(tag.as_str()), "{body}");
         assert_eq!(res.json()["updatedAt"], created["updatedAt"], "{body}");
     }
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.owner,
-            &path,
-            json!({"name": "Renamed"}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"name": "Renamed"}))
+        .send()
         .await;
     assert_ne!(
         res.header("etag"),
@@ -85,27 +88,26 @@ async fn a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does(app: &T
         "startedAt": "2025-04-01T09:00:00.000Z", "endedAt": "2025-04-01T09:00:00.000Z",
         "calendarId": cast.calendar});
     let res = app
-        .send_json(Method::POST, &cast.owner, "/api/events", body)
+        .request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&body)
+        .send()
         .await;
     let tag = res.header("etag").unwrap().to_string();
     let path = format!("/api/events/{}", res.json()["id"]);
 
     let same = app
-        .send_json(
-            Method::PATCH,
-            &cast.owner,
-            &path,
-            json!({"isCompleted": false}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"isCompleted": false}))
+        .send()
         .await;
     assert_eq!(same.header("etag"), Some(tag.as_str()));
     let done = app
-        .send_json(
-            Method::PATCH,
-            &cast.owner,
-            &path,
-            json!({"isCompleted": true}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"isCompleted": true}))
+        .send()
         .await;
     assert_eq!(done.json()["task"]["isCompleted"], true);
     assert_ne!(
@@ -126,7 +128,12 @@ async fn occurrences_keep_the_milliseconds_of_the_series_start(app: &TestApp) {
         "/api/calendars/{}/members/{}/events?startDate=2025-04-01&endDate=2025-04-10",
         cast.calendar, cast.owner.id
     );
-    let items = app.get(&cast.owner, &path).await.json();
+    let items = app
+        .request(Method::GET, &path)
+        .as_user(&cast.owner)
+        .send()
+        .await
+        .json();
     let starts: Vec<&str> = items
         .as_array()
         .unwrap()

@@ -35,12 +35,10 @@ impl Cast {
         let guest = app.signed_up("guest").await;
         let stranger = app.signed_up("stranger").await;
         let res = app
-            .send_json(
-                Method::POST,
-                &owner,
-                "/api/calendars",
-                json!({"name": "Team", "color": "#33B679"}),
-            )
+            .request(Method::POST, "/api/calendars")
+            .as_user(&owner)
+            .json(&json!({"name": "Team", "color": "#33B679"}))
+            .send()
             .await;
         let calendar = res.json()["id"].as_i64().unwrap();
         for (u, role) in [
@@ -77,7 +75,12 @@ pub fn arrangement(cal: i64, participants: &[i64]) -> Value {
 
 /// Creates an event; returns the response body.
 pub async fn create(app: &TestApp, by: &TestUser, body: Value) -> Value {
-    let res = app.send_json(Method::POST, by, "/api/events/", body).await;
+    let res = app
+        .request(Method::POST, "/api/events/")
+        .as_user(by)
+        .json(&body)
+        .send()
+        .await;
     assert_eq!(res.status, 201, "{}", res.text());
     res.json()
 }
@@ -90,7 +93,11 @@ pub async fn call(
     path: &str,
     body: &Value,
 ) -> TestResponse {
-    app.call(user, method, path, body).await
+    app.request(method.clone(), path)
+        .as_user_opt(user)
+        .json(body)
+        .send()
+        .await
 }
 
 /// The id of a user's main calendar.

@@ -36,12 +36,10 @@ shared::db_tests!(spawn => a_recurrence_over_the_limits_is_refused, a_series_at_
 async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            "/api/events",
-            series(cast.calendar, 1001),
-        )
+        .request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&series(cast.calendar, 1001))
+        .send()
         .await;
     res.assert_error(
         400,
@@ -62,7 +60,10 @@ async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
     let mut body = series(cast.calendar, 0);
     body["recurrence"] = json!(long);
     let res = app
-        .send_json(Method::POST, &cast.owner, "/api/events", body)
+        .request(Method::POST, "/api/events")
+        .as_user(&cast.owner)
+        .json(&body)
+        .send()
         .await;
     res.assert_error(
         400,
@@ -72,12 +73,10 @@ async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
     let e = create(app, &cast.owner, series(cast.calendar, 10)).await;
     let path = format!("/api/events/{}", e["id"]);
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.owner,
-            &path,
-            json!({"recurrence": series(0, 1001)["recurrence"]}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"recurrence": series(0, 1001)["recurrence"]}))
+        .send()
         .await;
     res.assert_error(
         400,
@@ -94,7 +93,11 @@ async fn a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound(app: &Tes
         "/api/users/{}/events?startedAt=2030-01-01&endedAt=2036-01-01&limit=1",
         cast.owner.id
     );
-    let res = app.get(&cast.owner, &search).await;
+    let res = app
+        .request(Method::GET, &search)
+        .as_user(&cast.owner)
+        .send()
+        .await;
     assert_eq!(res.status, 200);
     assert!(
         res.body.len() <= BOUND,
@@ -119,7 +122,11 @@ async fn a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound(app: &Tes
         "/api/calendars/{}/members/{}/events?startDate=2030-01-01&endDate=2036-01-01",
         cast.calendar, cast.owner.id
     );
-    let res = app.get(&cast.owner, &view).await;
+    let res = app
+        .request(Method::GET, &view)
+        .as_user(&cast.owner)
+        .send()
+        .await;
     assert_eq!(res.status, 200);
     assert!(
         res.body.len() <= BOUND,

@@ -55,10 +55,12 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     };
     assert_eq!(
         ids(app
-            .get(
-                &cast.owner,
+            .request(
+                Method::GET,
                 &path("2025-04-01T10:00:00Z", "2025-04-03T09:00:00Z")
             )
+            .as_user(&cast.owner)
+            .send()
             .await
             .json()),
         vec![a.clone(), invite.clone(), b.clone()],
@@ -66,26 +68,32 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     );
     assert_eq!(
         ids(app
-            .get(
-                &cast.owner,
+            .request(
+                Method::GET,
                 &path("2025-04-01T10:00:01Z", "2025-04-03T08:59:59Z")
             )
+            .as_user(&cast.owner)
+            .send()
             .await
             .json()),
         vec![invite.clone()]
     );
     assert_eq!(
-        app.get(&cast.owner, &path("2025-04-05", "2025-04-01"))
+        app.request(Method::GET, &path("2025-04-05", "2025-04-01"))
+            .as_user(&cast.owner)
+            .send()
             .await
             .json(),
         json!([]),
         "A after B is empty"
     );
     let all = app
-        .get(
-            &cast.owner,
+        .request(
+            Method::GET,
             &format!("/api/calendars/{c}/members/{}/events", cast.owner.id),
         )
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     assert_eq!(
@@ -93,13 +101,15 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
         3,
         "no dates: every plain event"
     );
-    app.get(
-        &cast.owner,
+    app.request(
+        Method::GET,
         &format!(
             "/api/calendars/{c}/members/{}/events?startDate=x",
             cast.owner.id
         ),
     )
+    .as_user(&cast.owner)
+    .send()
     .await
     .assert_error(
         400,
@@ -109,7 +119,11 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     let main = main_calendar(app, &cast.guest).await;
     let guest_view = format!("/api/calendars/{main}/members/{}/events", cast.guest.id);
     assert_eq!(
-        app.get(&cast.guest, &guest_view).await.json(),
+        app.request(Method::GET, &guest_view)
+            .as_user(&cast.guest)
+            .send()
+            .await
+            .json(),
         json!([]),
         "an invitation is hidden in main until confirmed"
     );
@@ -123,7 +137,12 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     )
     .send()
     .await;
-    let items = app.get(&cast.guest, &guest_view).await.json();
+    let items = app
+        .request(Method::GET, &guest_view)
+        .as_user(&cast.guest)
+        .send()
+        .await
+        .json();
     assert_eq!(items[0]["event"]["id"], invite);
     assert_eq!(items[0]["responseStatus"], "pending");
     let keys: Vec<&str> = items[0]
@@ -145,16 +164,20 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
             "event"
         ]
     );
-    app.get(
-        &cast.guest,
+    app.request(
+        Method::GET,
         &format!("/api/calendars/{c}/members/{}/events", cast.owner.id),
     )
+    .as_user(&cast.guest)
+    .send()
     .await
     .assert_error(404, json!("The user does not have access to this calendar"));
-    app.get(
-        &cast.owner,
+    app.request(
+        Method::GET,
         &format!("/api/calendars/{c}/members/{}/events", cast.stranger.id),
     )
+    .as_user(&cast.owner)
+    .send()
     .await
     .assert_error(404, json!("Calendar member not found"));
 }
@@ -173,12 +196,10 @@ async fn the_calendar_view_renders_every_kind_like_the_event_itself(app: &TestAp
     done["description"] = json!("line\nbreak \\ 😀");
     let done = create(app, &cast.owner, done).await["id"].as_i64().unwrap();
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.owner,
-            &format!("/api/events/{done}"),
-            json!({"isCompleted": true}),
-        )
+        .request(Method::PATCH, &format!("/api/events/{done}"))
+        .as_user(&cast.owner)
+        .json(&json!({"isCompleted": true}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let mut open = named(c, "Open", "2025-05-03T09:00:00Z", "2025-05-03T10:00:00Z");
@@ -196,13 +217,15 @@ async fn the_calendar_view_renders_every_kind_like_the_event_itself(app: &TestAp
         .unwrap();
 
     let items = app
-        .get(
-            &cast.owner,
+        .request(
+            Method::GET,
             &format!(
                 "/api/calendars/{c}/members/{}/events?startDate=2025-05-01&endDate=2025-05-31",
                 cast.owner.id
             ),
         )
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     let items = items.as_array().unwrap();
@@ -210,7 +233,9 @@ async fn the_calendar_view_renders_every_kind_like_the_event_itself(app: &TestAp
     for id in [done, open, day] {
         let item = items.iter().find(|i| i["eventId"] == id).unwrap();
         let whole = app
-            .get(&cast.owner, &format!("/api/events/{id}"))
+            .request(Method::GET, &format!("/api/events/{id}"))
+            .as_user(&cast.owner)
+            .send()
             .await
             .json();
         let keys: Vec<&String> = item["event"].as_object().unwrap().keys().collect();
@@ -296,7 +321,11 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
     let mut url = base.clone();
     let mut pages = 0;
     loop {
-        let res = app.get(&cast.owner, &url).await;
+        let res = app
+            .request(Method::GET, &url)
+            .as_user(&cast.owner)
+            .send()
+            .await;
         assert_eq!(res.status, 200, "{}", res.text());
         let body = res.json();
         assert_eq!(body["total"], 230);
@@ -329,13 +358,15 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
     let mut offset_seen = Vec::new();
     for page in 1..=7 {
         let body = app
-            .get(
-                &cast.owner,
+            .request(
+                Method::GET,
                 &format!(
                     "/api/users/{}/events/offset?name=Walk&limit=37&page={page}",
                     cast.owner.id
                 ),
             )
+            .as_user(&cast.owner)
+            .send()
             .await
             .json();
         assert_eq!(
@@ -356,13 +387,15 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
     }
     assert_eq!(offset_seen, expected);
     let empty = app
-        .get(
-            &cast.owner,
+        .request(
+            Method::GET,
             &format!(
                 "/api/users/{}/events/offset?name=Walk&limit=37&page=8",
                 cast.owner.id
             ),
         )
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     assert_eq!(empty["events"], json!([]));
@@ -420,16 +453,20 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        names(app.get(&cast.owner, &q("name=0%25+s")).await.json()),
+        names(
+            app.request(Method::GET, &q("name=0%25+s"))
+                .as_user(&cast.owner)
+                .send()
+                .await
+                .json()
+        ),
         ["100% sure"]
     );
     assert_eq!(
-        names(app.get(&cast.owner, &q("name=e_c")).await.json()),
-        ["snake_case"]
-    );
-    assert_eq!(
         names(
-            app.get(&cast.owner, &q("name=SNAKE&type=task"))
+            app.request(Method::GET, &q("name=e_c"))
+                .as_user(&cast.owner)
+                .send()
                 .await
                 .json()
         ),
@@ -437,14 +474,31 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     );
     assert_eq!(
         names(
-            app.get(&cast.owner, &q("name=snake&type=reminder"))
+            app.request(Method::GET, &q("name=SNAKE&type=task"))
+                .as_user(&cast.owner)
+                .send()
+                .await
+                .json()
+        ),
+        ["snake_case"]
+    );
+    assert_eq!(
+        names(
+            app.request(Method::GET, &q("name=snake&type=reminder"))
+                .as_user(&cast.owner)
+                .send()
                 .await
                 .json()
         ),
         Vec::<String>::new()
     );
 
-    let res = app.get(&cast.owner, &q("name=standup")).await.json();
+    let res = app
+        .request(Method::GET, &q("name=standup"))
+        .as_user(&cast.owner)
+        .send()
+        .await
+        .json();
     assert_eq!(
         res["total"], 1,
         "the series once, although the owner holds two participations"
@@ -469,10 +523,12 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     );
 
     let windowed = app
-        .get(
-            &cast.owner,
+        .request(
+            Method::GET,
             &q("startedAt=2025-04-03T00:00:00Z&endedAt=2025-04-05T23:59:59Z"),
         )
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     assert_eq!(windowed["total"], 1);
@@ -499,23 +555,35 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     );
     assert_eq!(windowed["truncated"], false);
 
-    app.get(&cast.owner, &q(""))
+    app.request(Method::GET, &q(""))
+        .as_user(&cast.owner)
+        .send()
         .await
         .assert_error(400, json!(["name should not be empty"]));
-    app.get(&cast.owner, &q("name=ab")).await.assert_error(
-        400,
-        json!(["name must be longer than or equal to 3 characters"]),
-    );
-    app.get(&cast.owner, &q("name=abc&after[id]=5"))
+    app.request(Method::GET, &q("name=ab"))
+        .as_user(&cast.owner)
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!(["name must be longer than or equal to 3 characters"]),
+        );
+    app.request(Method::GET, &q("name=abc&after[id]=5"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .assert_error(
             400,
             json!(["after[id] and after[createdAt] must be given together"]),
         );
-    app.get(&cast.owner, &q("name=abc&limit=0"))
+    app.request(Method::GET, &q("name=abc&limit=0"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .assert_error(400, json!(["limit must not be less than 1"]));
-    app.get(&cast.owner, &q("name=abc&type=meeting"))
+    app.request(Method::GET, &q("name=abc&type=meeting"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .assert_error(
             400,

@@ -64,16 +64,19 @@ async fn an_invitee_confirms_from_the_link_then_answers_everywhere_at_once(app: 
     assert_eq!(again.status, 201, "idempotent");
 
     let res = app
-        .send_json(
+        .request(
             Method::PATCH,
-            &cast.viewer,
             &format!("/api/events/{id}/calendar-members/{home}"),
-            json!({"responseStatus": "accepted"}),
         )
+        .as_user(&cast.viewer)
+        .json(&json!({"responseStatus": "accepted"}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let full = app
-        .get(&cast.viewer, &format!("/api/events/{id}"))
+        .request(Method::GET, &format!("/api/events/{id}"))
+        .as_user(&cast.viewer)
+        .send()
         .await
         .json();
     let mine: Vec<Value> = full["participations"]
@@ -90,20 +93,23 @@ async fn an_invitee_confirms_from_the_link_then_answers_everywhere_at_once(app: 
     );
 
     let res = app
-        .send_json(
+        .request(
             Method::PATCH,
-            &cast.viewer,
             &format!("/api/events/{id}/calendar-members/{home}"),
-            json!({"color": "#000000"}),
         )
+        .as_user(&cast.viewer)
+        .json(&json!({"color": "#000000"}))
+        .send()
         .await;
     assert_eq!(res.json()["color"], "#000000");
     let main = membership(app, &cast.viewer, main_calendar(app, &cast.viewer).await).await;
     let other = app
-        .get(
-            &cast.viewer,
+        .request(
+            Method::GET,
             &format!("/api/events/{id}/calendar-members/{main}"),
         )
+        .as_user(&cast.viewer)
+        .send()
         .await
         .json();
     assert_eq!(other["color"], "#4285F4", "colour changes only that row");
@@ -121,70 +127,72 @@ async fn participation_updates_are_validated_and_owned(app: &TestApp) {
         .unwrap();
     let editor_home = membership(app, &cast.editor, cast.calendar).await;
     let path = format!("/api/events/{id}/calendar-members/{editor_home}");
-    app.send_json(Method::PATCH, &cast.editor, &path, json!({}))
+    app.request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({}))
+        .send()
         .await
         .assert_error(
             400,
             json!(["At least one field (responseStatus or color) must be provided"]),
         );
-    app.send_json(Method::PATCH, &cast.editor, &path, json!({"responseStatus": "accepted", "color": "#000000"})).await
+    app.request(Method::PATCH, &path).as_user(&cast.editor).json(&json!({"responseStatus": "accepted", "color": "#000000"})).send().await
         .assert_error(400, json!(["You can update either responseStatus or color, but not multiple fields at the same time"]));
-    app.send_json(
+    app.request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"responseStatus": "invited"}))
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!([
+                "responseStatus must be one of the following values: pending, accepted, declined"
+            ]),
+        );
+    app.request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"responseStatus": "accepted"}))
+        .send()
+        .await
+        .assert_error(400, json!("You are not a participant of this event"));
+    app.request(Method::PATCH, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"color": "#000000"}))
+        .send()
+        .await
+        .assert_error(403, json!("You can only change your own participation"));
+    app.request(
         Method::PATCH,
-        &cast.editor,
-        &path,
-        json!({"responseStatus": "invited"}),
-    )
-    .await
-    .assert_error(
-        400,
-        json!(["responseStatus must be one of the following values: pending, accepted, declined"]),
-    );
-    app.send_json(
-        Method::PATCH,
-        &cast.editor,
-        &path,
-        json!({"responseStatus": "accepted"}),
-    )
-    .await
-    .assert_error(400, json!("You are not a participant of this event"));
-    app.send_json(
-        Method::PATCH,
-        &cast.owner,
-        &path,
-        json!({"color": "#000000"}),
-    )
-    .await
-    .assert_error(403, json!("You can only change your own participation"));
-    app.send_json(
-        Method::PATCH,
-        &cast.editor,
         &format!("/api/events/{id}/calendar-members/999999"),
-        json!({"color": "#000000"}),
     )
+    .as_user(&cast.editor)
+    .json(&json!({"color": "#000000"}))
+    .send()
     .await
     .assert_error(404, json!("Event participation not found"));
     assert_eq!(
-        app.send_json(
-            Method::PATCH,
-            &cast.editor,
-            &path,
-            json!({"color": "#000000"})
-        )
-        .await
-        .status,
+        app.request(Method::PATCH, &path)
+            .as_user(&cast.editor)
+            .json(&json!({"color": "#000000"}))
+            .send()
+            .await
+            .status,
         200
     );
-    app.get(
-        &cast.stranger,
+    app.request(
+        Method::GET,
         &format!("/api/events/{id}/calendar-members/{editor_home}"),
     )
+    .as_user(&cast.stranger)
+    .send()
     .await
     .assert_error(404, json!("Event not found"));
-    app.get(
-        &cast.editor,
+    app.request(
+        Method::GET,
         &format!("/api/events/{id}/calendar-members/999999"),
     )
+    .as_user(&cast.editor)
+    .send()
     .await
     .assert_error(404, json!("Event participation not found"));
 }
@@ -196,7 +204,10 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
         .unwrap();
     let path = format!("/api/events/{id}/calendar-members");
     let c = cast.calendar;
-    app.send_json(Method::POST, &cast.owner, &path, json!({}))
+    app.request(Method::POST, &path)
+        .as_user(&cast.owner)
+        .json(&json!({}))
+        .send()
         .await
         .assert_error(
             400,
@@ -205,62 +216,50 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
                 "userId should not be empty"
             ]),
         );
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        "/api/events/999999/calendar-members",
-        json!({"calendarId": c, "userId": cast.guest.id}),
-    )
-    .await
-    .assert_error(404, json!("Event not found"));
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        &path,
-        json!({"calendarId": c + 1, "userId": cast.guest.id}),
-    )
-    .await
-    .assert_error(400, json!("Event does not belong to this calendar"));
-    app.send_json(
-        Method::POST,
-        &cast.viewer,
-        &path,
-        json!({"calendarId": c, "userId": cast.guest.id}),
-    )
-    .await
-    .assert_error(
-        403,
-        json!("You need editor or owner role to perform this action"),
-    );
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        &path,
-        json!({"calendarId": c, "userId": 999_999}),
-    )
-    .await
-    .assert_error(404, json!("User not found"));
+    app.request(Method::POST, "/api/events/999999/calendar-members")
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c, "userId": cast.guest.id}))
+        .send()
+        .await
+        .assert_error(404, json!("Event not found"));
+    app.request(Method::POST, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c + 1, "userId": cast.guest.id}))
+        .send()
+        .await
+        .assert_error(400, json!("Event does not belong to this calendar"));
+    app.request(Method::POST, &path)
+        .as_user(&cast.viewer)
+        .json(&json!({"calendarId": c, "userId": cast.guest.id}))
+        .send()
+        .await
+        .assert_error(
+            403,
+            json!("You need editor or owner role to perform this action"),
+        );
+    app.request(Method::POST, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c, "userId": 999_999}))
+        .send()
+        .await
+        .assert_error(404, json!("User not found"));
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            &path,
-            json!({"calendarId": c, "userId": cast.guest.id}),
-        )
+        .request(Method::POST, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c, "userId": cast.guest.id}))
+        .send()
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
     let guest_main = res.json()["calendarMemberId"].as_i64().unwrap();
     assert_eq!(res.json()["responseStatus"], "invited");
     // Re-inviting an invited user re-sends the e-mail.
     assert_eq!(
-        app.send_json(
-            Method::POST,
-            &cast.owner,
-            &path,
-            json!({"calendarId": c, "userId": cast.guest.id})
-        )
-        .await
-        .status,
+        app.request(Method::POST, &path)
+            .as_user(&cast.owner)
+            .json(&json!({"calendarId": c, "userId": cast.guest.id}))
+            .send()
+            .await
+            .status,
         201
     );
     let link = participation_link(app, &cast.guest, id).await;
@@ -291,12 +290,10 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     .assert_error(404, json!("Event participation not found"));
     // A home-calendar member removed is set to null and the invitation becomes invalid.
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            &path,
-            json!({"calendarId": c, "userId": cast.viewer.id}),
-        )
+        .request(Method::POST, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c, "userId": cast.viewer.id}))
+        .send()
         .await;
     let viewer_home = res.json()["calendarMemberId"].as_i64().unwrap();
     let link = participation_link(app, &cast.viewer, id).await;
@@ -324,10 +321,12 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
         200
     );
     let still = app
-        .get(
-            &cast.viewer,
+        .request(
+            Method::GET,
             &format!("/api/events/{id}/calendar-members/{viewer_home}"),
         )
+        .as_user(&cast.viewer)
+        .send()
         .await;
     assert_eq!(
         still.json()["responseStatus"],
@@ -355,44 +354,39 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     );
     // Someone who already answered cannot be invited again.
     let res = app
-        .send_json(
-            Method::POST,
-            &cast.owner,
-            &path,
-            json!({"calendarId": c, "userId": cast.editor.id}),
-        )
+        .request(Method::POST, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c, "userId": cast.editor.id}))
+        .send()
         .await;
     assert_eq!(res.status, 201);
     let editor_home = membership(app, &cast.editor, c).await;
-    app.send_json(
+    app.request(
         Method::PATCH,
-        &cast.editor,
         &format!("/api/events/{id}/calendar-members/{editor_home}"),
-        json!({"responseStatus": "declined"}),
     )
+    .as_user(&cast.editor)
+    .json(&json!({"responseStatus": "declined"}))
+    .send()
     .await;
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        &path,
-        json!({"calendarId": c, "userId": cast.editor.id}),
-    )
-    .await
-    .assert_error(400, json!("User is already a participant of this event"));
+    app.request(Method::POST, &path)
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c, "userId": cast.editor.id}))
+        .send()
+        .await
+        .assert_error(400, json!("User is already a participant of this event"));
     let mut task = arrangement(c, &[]);
     task["type"] = json!("task");
     let t = create(app, &cast.owner, task).await["id"].as_i64().unwrap();
-    app.send_json(
-        Method::POST,
-        &cast.owner,
-        &format!("/api/events/{t}/calendar-members"),
-        json!({"calendarId": c, "userId": cast.guest.id}),
-    )
-    .await
-    .assert_error(
-        400,
-        json!("Only arrangements can have invited participants"),
-    );
+    app.request(Method::POST, &format!("/api/events/{t}/calendar-members"))
+        .as_user(&cast.owner)
+        .json(&json!({"calendarId": c, "userId": cast.guest.id}))
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!("Only arrangements can have invited participants"),
+        );
 }
 
 async fn confirmation_tokens_are_checked(app: &TestApp) {

@@ -12,13 +12,15 @@ fn series_body(cal: i64, rule: &[&str]) -> Value {
 
 async fn view(app: &TestApp, u: &TestUser, cal: i64, from: &str, to: &str) -> Vec<Value> {
     let res = app
-        .get(
-            u,
+        .request(
+            Method::GET,
             &format!(
                 "/api/calendars/{cal}/members/{}/events?startDate={from}&endDate={to}",
                 u.id
             ),
         )
+        .as_user(u)
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     res.json().as_array().unwrap().clone()
@@ -75,8 +77,7 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
     )
     .await;
     let id = e["id"].as_i64().unwrap();
-    let res = app.send_json(Method::PATCH, &cast.editor, &format!("/api/events/{id}/occurrences/2025-04-02T09%3A00%3A00.000Z"),
-        json!({"name": "Moved", "startedAt": "2025-04-02T12:00:00Z", "endedAt": "2025-04-02T13:00:00Z"})).await;
+    let res = app.request(Method::PATCH, &format!("/api/events/{id}/occurrences/2025-04-02T09%3A00%3A00.000Z")).as_user(&cast.editor).json(&json!({"name": "Moved", "startedAt": "2025-04-02T12:00:00Z", "endedAt": "2025-04-02T13:00:00Z"})).send().await;
     assert_eq!(res.status, 200, "{}", res.text());
     let occ = res.json();
     assert_eq!(
@@ -115,7 +116,9 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
         .await;
     assert_eq!(again.status, 200, "cancelling twice is fine");
     let series = app
-        .get(&cast.owner, &format!("/api/events/{id}"))
+        .request(Method::GET, &format!("/api/events/{id}"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     assert_eq!(
@@ -155,20 +158,22 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
             ),
         ]
     );
-    app.send_json(
+    app.request(
         Method::PATCH,
-        &cast.owner,
         &format!("/api/events/{id}/occurrences/2025-04-04T09:00:00.000Z"),
-        json!({"name": "Back"}),
     )
+    .as_user(&cast.owner)
+    .json(&json!({"name": "Back"}))
+    .send()
     .await
     .assert_error(404, json!("Occurrence not found"));
-    app.send_json(
+    app.request(
         Method::PATCH,
-        &cast.owner,
         &format!("/api/events/{id}/occurrences/2025-04-06T09:00:00.000Z"),
-        json!({"name": "Later"}),
     )
+    .as_user(&cast.owner)
+    .json(&json!({"name": "Later"}))
+    .send()
     .await
     .assert_error(404, json!("Occurrence not found"));
     app.request(
@@ -182,12 +187,13 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
     let single = create(app, &cast.owner, arrangement(cast.calendar, &[])).await["id"]
         .as_i64()
         .unwrap();
-    app.send_json(
+    app.request(
         Method::PATCH,
-        &cast.owner,
         &format!("/api/events/{single}/occurrences/2025-04-01T09:00:00.000Z"),
-        json!({"name": "Nope"}),
     )
+    .as_user(&cast.owner)
+    .json(&json!({"name": "Nope"}))
+    .send()
     .await
     .assert_error(400, json!("Event is not recurring"));
     app.request(
@@ -201,12 +207,10 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
 
     // Making the series single discards its overrides.
     let res = app
-        .send_json(
-            Method::PATCH,
-            &cast.owner,
-            &format!("/api/events/{id}"),
-            json!({"recurrence": []}),
-        )
+        .request(Method::PATCH, &format!("/api/events/{id}"))
+        .as_user(&cast.owner)
+        .json(&json!({"recurrence": []}))
+        .send()
         .await;
     assert_eq!(res.json()["recurrence"], Value::Null);
     let items = view(app, &cast.owner, cast.calendar, "2025-04-01", "2025-04-30").await;
@@ -231,29 +235,29 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
     )
     .await;
     let id = e["id"].as_i64().unwrap();
-    app.send_json(
+    app.request(Method::PATCH, &format!("/api/events/{id}?scope=following"))
+        .as_user(&cast.owner)
+        .json(&json!({"name": "Later"}))
+        .send()
+        .await
+        .assert_error(400, json!(["from is required when scope is following"]));
+    app.request(
         Method::PATCH,
-        &cast.owner,
-        &format!("/api/events/{id}?scope=following"),
-        json!({"name": "Later"}),
-    )
-    .await
-    .assert_error(400, json!(["from is required when scope is following"]));
-    app.send_json(
-        Method::PATCH,
-        &cast.owner,
         &format!("/api/events/{id}?scope=following&from=2025-04-05T10:00:00.000Z"),
-        json!({"name": "Later"}),
     )
+    .as_user(&cast.owner)
+    .json(&json!({"name": "Later"}))
+    .send()
     .await
     .assert_error(404, json!("Occurrence not found"));
     let res = app
-        .send_json(
+        .request(
             Method::PATCH,
-            &cast.owner,
             &format!("/api/events/{id}?scope=following&from=2025-04-05T09:00:00.000Z"),
-            json!({"name": "Later"}),
         )
+        .as_user(&cast.owner)
+        .json(&json!({"name": "Later"}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let new = res.json();
@@ -275,7 +279,9 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
         e["participations"].as_array().unwrap().len()
     );
     let old = app
-        .get(&cast.owner, &format!("/api/events/{id}"))
+        .request(Method::GET, &format!("/api/events/{id}"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     assert_eq!(
@@ -290,24 +296,26 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
     assert_eq!(names, [vec!["Team sync"; 4], vec!["Later"; 6]].concat());
     // From the first occurrence there is nothing to split: it is a plain series update.
     let res = app
-        .send_json(
+        .request(
             Method::PATCH,
-            &cast.owner,
             &format!("/api/events/{id}?scope=following&from=2025-04-01T09:00:00.000Z"),
-            json!({"name": "Early"}),
         )
+        .as_user(&cast.owner)
+        .json(&json!({"name": "Early"}))
+        .send()
         .await;
     assert_eq!(res.json()["id"], json!(id));
     assert_eq!(res.json()["name"], "Early");
     let single = create(app, &cast.owner, arrangement(cast.calendar, &[])).await["id"]
         .as_i64()
         .unwrap();
-    app.send_json(
+    app.request(
         Method::PATCH,
-        &cast.owner,
         &format!("/api/events/{single}?scope=following&from=2025-04-01T09:00:00.000Z"),
-        json!({}),
     )
+    .as_user(&cast.owner)
+    .json(&json!({}))
+    .send()
     .await
     .assert_error(400, json!("Event is not recurring"));
 }
@@ -359,7 +367,9 @@ async fn all_day_series_use_dates_and_exdates(app: &TestApp) {
         200
     );
     let series = app
-        .get(&cast.owner, &format!("/api/events/{id}"))
+        .request(Method::GET, &format!("/api/events/{id}"))
+        .as_user(&cast.owner)
+        .send()
         .await
         .json();
     assert_eq!(series["recurrence"][2], "EXDATE;VALUE=DATE:20250415");
@@ -388,13 +398,15 @@ async fn the_occurrence_cap_keeps_the_earliest_and_marks_the_response(app: &Test
         .as_i64()
         .unwrap();
     let res = app
-        .get(
-            &cast.owner,
+        .request(
+            Method::GET,
             &format!(
                 "/api/calendars/{}/members/{}/events?startDate=2020-01-01&endDate=2030-01-01",
                 cast.calendar, cast.owner.id
             ),
         )
+        .as_user(&cast.owner)
+        .send()
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.header("x-chronos-truncated"), Some("true"));
@@ -408,13 +420,15 @@ async fn the_occurrence_cap_keeps_the_earliest_and_marks_the_response(app: &Test
     );
     assert_eq!(items[0]["event"]["startedAt"], "2020-01-01T09:00:00.000Z");
     let res = app
-        .get(
-            &cast.owner,
+        .request(
+            Method::GET,
             &format!(
                 "/api/calendars/{}/members/{}/events?startDate=2025-01-01&endDate=2025-01-31",
                 cast.calendar, cast.owner.id
             ),
         )
+        .as_user(&cast.owner)
+        .send()
         .await;
     assert!(res.header("x-chronos-truncated").is_none());
     assert_eq!(

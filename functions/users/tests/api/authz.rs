@@ -64,7 +64,9 @@ async fn every_protected_route_needs_a_valid_access_token_of_an_existing_user(ap
 async fn an_expired_access_token_is_401(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     app.clock.advance(TimeDelta::minutes(15));
-    app.get(&alice, &format!("/api/users/{}", alice.id))
+    app.request(Method::GET, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(401, json!("Unauthorized"));
 }
@@ -93,7 +95,9 @@ async fn own_account_routes_refuse_other_users(app: &TestApp) {
         res.assert_error(403, json!("You can only access your own account"));
     }
     let still = app
-        .get(&bob, &format!("/api/users/{}", bob.id))
+        .request(Method::GET, &format!("/api/users/{}", bob.id))
+        .as_user(&bob)
+        .send()
         .await
         .json();
     assert_eq!(still["firstName"], "bob");
@@ -102,7 +106,10 @@ async fn own_account_routes_refuse_other_users(app: &TestApp) {
 async fn validation_runs_before_the_own_account_check(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let res = app
-        .send_json(Method::PATCH, &alice, "/api/users/999", json!({}))
+        .request(Method::PATCH, "/api/users/999")
+        .as_user(&alice)
+        .json(&json!({}))
+        .send()
         .await;
     res.assert_error(
         400,

@@ -14,7 +14,9 @@ async fn a_png_is_stored_under_a_new_name_and_served_once_referenced(app: &TestA
     assert_eq!(res.json().as_object().unwrap().len(), 1);
 
     let me = app
-        .get(&alice, &format!("/api/users/{}", alice.id))
+        .request(Method::GET, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert_eq!(
@@ -36,12 +38,10 @@ async fn a_png_is_stored_under_a_new_name_and_served_once_referenced(app: &TestA
     );
 
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &format!("/api/users/{}", alice.id),
-            json!({"profilePictureName": name}),
-        )
+        .request(Method::PATCH, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": name}))
+        .send()
         .await;
     assert_eq!(res.status, 200);
     assert_eq!(res.json()["profilePictureName"], name.as_str());
@@ -114,21 +114,17 @@ async fn only_ones_own_upload_can_become_the_profile_picture(app: &TestApp) {
         .as_str()
         .unwrap()
         .to_string();
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &format!("/api/users/{}", alice.id),
-        json!({"profilePictureName": bobs}),
-    )
-    .await
-    .assert_error(400, json!("Profile picture not found"));
+    app.request(Method::PATCH, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": bobs}))
+        .send()
+        .await
+        .assert_error(400, json!("Profile picture not found"));
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &format!("/api/users/{}", alice.id),
-            json!({"profilePictureName": "default-avatar.png"}),
-        )
+        .request(Method::PATCH, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": "default-avatar.png"}))
+        .send()
         .await;
     assert_eq!(res.status, 200);
 }
@@ -144,20 +140,16 @@ async fn a_replaced_upload_is_deleted(app: &TestApp) {
         .as_str()
         .unwrap()
         .to_string();
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &path,
-        json!({"profilePictureName": first}),
-    )
-    .await;
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &path,
-        json!({"profilePictureName": second}),
-    )
-    .await;
+    app.request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": first}))
+        .send()
+        .await;
+    app.request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": second}))
+        .send()
+        .await;
     app.request(Method::GET, &format!("/uploads/avatars/{first}"))
         .send()
         .await
@@ -219,12 +211,10 @@ async fn a_new_upload_replaces_the_previous_unreferenced_one(app: &TestApp) {
     let first = uploaded(&upload(app, &alice, &png()).await);
     let path = format!("/api/users/{}", alice.id);
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &path,
-            json!({"profilePictureName": first}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": first}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
 
@@ -243,12 +233,10 @@ async fn a_new_upload_replaces_the_previous_unreferenced_one(app: &TestApp) {
         .count();
     assert_eq!(files, 2, "the picture and the one pending upload");
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &path,
-            json!({"profilePictureName": second}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": second}))
+        .send()
         .await;
     res.assert_error(400, json!("Profile picture not found"));
 }

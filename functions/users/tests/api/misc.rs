@@ -82,13 +82,20 @@ async fn a_frozen_or_dead_database_answers_500_within_two_seconds_and_recovers()
     let alice = app.signed_up("alice").await;
     let path = format!("/api/users/{}", alice.id);
     app.warm_pool().await;
-    assert_eq!(app.get(&alice, &path).await.status, 200);
+    assert_eq!(
+        app.request(Method::GET, &path)
+            .as_user(&alice)
+            .send()
+            .await
+            .status,
+        200
+    );
     let bound = Duration::from_millis(2500);
 
     for mode in [ProxyMode::Frozen, ProxyMode::Dead] {
         proxy.set(mode);
         let t = Instant::now();
-        let res = app.get(&alice, &path).await;
+        let res = app.request(Method::GET, &path).as_user(&alice).send().await;
         res.assert_error(500, json!("Internal server error"));
         eprintln!("{mode:?}: 500 after {:?}", t.elapsed());
         assert!(
@@ -107,7 +114,7 @@ async fn a_frozen_or_dead_database_answers_500_within_two_seconds_and_recovers()
 
         proxy.set(ProxyMode::Open);
         let t = Instant::now();
-        let res = app.get(&alice, &path).await;
+        let res = app.request(Method::GET, &path).as_user(&alice).send().await;
         assert_eq!(res.status, 200, "{mode:?}: back at once: {}", res.text());
         eprintln!(
             "{mode:?}: 200 again {:?} after the database returned",

@@ -9,23 +9,35 @@ shared::db_tests!(spawn => users_are_found_by_exact_email_case_insensitively_as_
 async fn users_are_found_by_exact_email_case_insensitively_as_public_users(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let bob = app.signed_up("bob").await;
-    let res = app.get(&alice, "/api/users?email=BOB@example.com").await;
+    let res = app
+        .request(Method::GET, "/api/users?email=BOB@example.com")
+        .as_user(&alice)
+        .send()
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let body = res.json();
     assert_eq!(body["id"], bob.id);
     assert!(body.get("timeZone").is_none(), "PublicUser has no timeZone");
     assert_eq!(body.as_object().unwrap().len(), 8);
 
-    app.get(&alice, "/api/users")
+    app.request(Method::GET, "/api/users")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(400, json!("Email parameter is required"));
-    app.get(&alice, "/api/users?email=")
+    app.request(Method::GET, "/api/users?email=")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(400, json!("Email parameter is required"));
-    app.get(&alice, "/api/users?email=bo@example.com")
+    app.request(Method::GET, "/api/users?email=bo@example.com")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(404, json!("User with this email not found"));
-    app.get(&alice, "/api/users?email=not-an-email")
+    app.request(Method::GET, "/api/users?email=not-an-email")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(404, json!("User with this email not found"));
 }
@@ -49,7 +61,11 @@ async fn a_plus_sent_unencoded_is_read_as_plus(app: &TestApp) {
     let mut tx = app.state.db.begin().await.unwrap();
     sqlx_set_email(&mut tx, id, &u.email).await;
     tx.commit().await.unwrap();
-    let res = app.get(&alice, "/api/users?email=a+b@example.com").await;
+    let res = app
+        .request(Method::GET, "/api/users?email=a+b@example.com")
+        .as_user(&alice)
+        .send()
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["email"], "a+b@example.com");
 }
@@ -59,19 +75,31 @@ async fn a_user_sees_their_own_profile_and_others_only_through_a_shared_calendar
     let bob = app.signed_up("bob").await;
     let carol = app.signed_up("carol").await;
 
-    let own = app.get(&alice, &format!("/api/users/{}", alice.id)).await;
+    let own = app
+        .request(Method::GET, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .send()
+        .await;
     assert_eq!(own.status, 200);
     assert_eq!(own.json()["timeZone"], "Europe/Kyiv");
 
-    app.get(&alice, &format!("/api/users/{}", bob.id))
+    app.request(Method::GET, &format!("/api/users/{}", bob.id))
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(404, json!("User not found"));
     share_calendar(app, &alice, &bob, true).await;
-    let res = app.get(&alice, &format!("/api/users/{}", bob.id)).await;
+    let res = app
+        .request(Method::GET, &format!("/api/users/{}", bob.id))
+        .as_user(&alice)
+        .send()
+        .await;
     assert_eq!(res.status, 200);
     assert!(res.json().get("timeZone").is_none());
     assert_eq!(
-        app.get(&bob, &format!("/api/users/{}", alice.id))
+        app.request(Method::GET, &format!("/api/users/{}", alice.id))
+            .as_user(&bob)
+            .send()
             .await
             .status,
         200,
@@ -79,10 +107,14 @@ async fn a_user_sees_their_own_profile_and_others_only_through_a_shared_calendar
     );
 
     share_calendar(app, &alice, &carol, false).await;
-    app.get(&alice, &format!("/api/users/{}", carol.id))
+    app.request(Method::GET, &format!("/api/users/{}", carol.id))
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(404, json!("User not found"));
-    app.get(&alice, "/api/users/999999")
+    app.request(Method::GET, "/api/users/999999")
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(404, json!("User not found"));
 }
@@ -90,7 +122,11 @@ async fn a_user_sees_their_own_profile_and_others_only_through_a_shared_calendar
 async fn path_ids_must_be_positive_integers(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     for bad in ["0", "-1", "abc", "2147483648", "1.5"] {
-        let res = app.get(&alice, &format!("/api/users/{bad}")).await;
+        let res = app
+            .request(Method::GET, &format!("/api/users/{bad}"))
+            .as_user(&alice)
+            .send()
+            .await;
         assert_eq!(res.status, 400, "{bad}");
         res.assert_error(400, json!(["id must be a positive integer"]));
     }
@@ -99,8 +135,7 @@ async fn path_ids_must_be_positive_integers(app: &TestApp) {
 async fn the_profile_is_updated_and_returned(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     app.clock.advance(chrono::TimeDelta::seconds(5));
-    let res = app.send_json(Method::PATCH, &alice, &format!("/api/users/{}", alice.id),
-        json!({"firstName": "Alicia", "lastName": "Jones", "countryCode": "pl", "timeZone": "america/new_york"})).await;
+    let res = app.request(Method::PATCH, &format!("/api/users/{}", alice.id)).as_user(&alice).json(&json!({"firstName": "Alicia", "lastName": "Jones", "countryCode": "pl", "timeZone": "america/new_york"})).send().await;
     assert_eq!(res.status, 200, "{}", res.text());
     let u = res.json();
     assert_eq!(
@@ -120,16 +155,16 @@ async fn the_profile_is_updated_and_returned(app: &TestApp) {
     assert_ne!(u["updatedAt"], u["createdAt"]);
 
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &format!("/api/users/{}", alice.id),
-            json!({"lastName": ""}),
-        )
+        .request(Method::PATCH, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .json(&json!({"lastName": ""}))
+        .send()
         .await;
     assert_eq!(res.json()["lastName"], Value::Null);
     let stored = app
-        .get(&alice, &format!("/api/users/{}", alice.id))
+        .request(Method::GET, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .send()
         .await
         .json();
     assert_eq!(stored["firstName"], "Alicia");
@@ -205,26 +240,27 @@ async fn profile_update_validation(app: &TestApp) {
         ),
     ];
     for (why, body, expected) in cases {
-        let res = app.send_json(Method::PATCH, &alice, &path, body).await;
+        let res = app
+            .request(Method::PATCH, &path)
+            .as_user(&alice)
+            .json(&body)
+            .send()
+            .await;
         assert_eq!(res.status, 400, "{why}: {}", res.text());
         res.assert_error(400, expected);
     }
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &path,
-        json!({"email": "new@example.com"}),
-    )
-    .await
-    .assert_error(400, json!("Email update is temporarily unavailable"));
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &path,
-        json!({"profilePictureName": "3f1c2a4e-9b7d-4c1e-8f2a-6d5e4c3b2a10.png"}),
-    )
-    .await
-    .assert_error(400, json!("Profile picture not found"));
+    app.request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"email": "new@example.com"}))
+        .send()
+        .await
+        .assert_error(400, json!("Email update is temporarily unavailable"));
+    app.request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": "3f1c2a4e-9b7d-4c1e-8f2a-6d5e4c3b2a10.png"}))
+        .send()
+        .await
+        .assert_error(400, json!("Profile picture not found"));
 }
 
 async fn a_password_change_keeps_this_session_and_revokes_the_others(app: &TestApp) {
@@ -232,14 +268,12 @@ async fn a_password_change_keeps_this_session_and_revokes_the_others(app: &TestA
     let laptop = app.logged_in(alice.id).await;
     let path = format!("/api/users/{}", alice.id);
 
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &path,
-        json!({"oldPassword": "Wrong!pass1", "newPassword": "N3w!password"}),
-    )
-    .await
-    .assert_error(400, json!("Old password does not match"));
+    app.request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"oldPassword": "Wrong!pass1", "newPassword": "N3w!password"}))
+        .send()
+        .await
+        .assert_error(400, json!("Old password does not match"));
 
     let reset_token = app
         .state
@@ -247,12 +281,10 @@ async fn a_password_change_keeps_this_session_and_revokes_the_others(app: &TestA
         .issue(TokenKind::ResetPassword, alice.id, |c| c.pv = Some(0))
         .unwrap();
     let res = app
-        .send_json(
-            Method::PATCH,
-            &alice,
-            &path,
-            json!({"oldPassword": PASSWORD, "newPassword": "N3w!password"}),
-        )
+        .request(Method::PATCH, &path)
+        .as_user(&alice)
+        .json(&json!({"oldPassword": PASSWORD, "newPassword": "N3w!password"}))
+        .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["id"], alice.id);
@@ -290,13 +322,11 @@ async fn deleting_the_account_removes_the_user_their_calendars_and_sessions(app:
         .as_str()
         .unwrap()
         .to_string();
-    app.send_json(
-        Method::PATCH,
-        &alice,
-        &format!("/api/users/{}", alice.id),
-        json!({"profilePictureName": name}),
-    )
-    .await;
+    app.request(Method::PATCH, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .json(&json!({"profilePictureName": name}))
+        .send()
+        .await;
 
     let res = app
         .request(Method::DELETE, &format!("/api/users/{}", alice.id))
@@ -306,7 +336,9 @@ async fn deleting_the_account_removes_the_user_their_calendars_and_sessions(app:
     assert_eq!(res.status, 200);
     assert!(res.body.is_empty());
 
-    app.get(&alice, &format!("/api/users/{}", alice.id))
+    app.request(Method::GET, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .send()
         .await
         .assert_error(401, json!("Unauthorized"));
     let mut c = app.state.db.acquire().await.unwrap();
@@ -340,7 +372,9 @@ async fn the_caller_lists_their_confirmed_calendars_main_and_holiday_first(app: 
     share_calendar(app, &alice, &bob, false).await;
 
     let res = app
-        .get(&bob, &format!("/api/users/{}/calendars", bob.id))
+        .request(Method::GET, &format!("/api/users/{}/calendars", bob.id))
+        .as_user(&bob)
+        .send()
         .await;
     assert_eq!(res.status, 200);
     let list = res.json();
