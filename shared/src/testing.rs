@@ -18,7 +18,8 @@ use crate::auth::{csrf, sessions};
 use crate::clock::Clock;
 use crate::config::{Config, Mode};
 use crate::db::outbox::OutboxRow;
-use crate::db::{Backend, Db, outbox, users};
+use crate::db::{Backend, Db, calendars, outbox, users};
+use crate::domain::kinds::CalendarKind;
 use crate::jobs::{self, Delivery};
 
 /// Runs each listed test twice: on SQLite, and on MariaDB/MySQL when `CHRONOS_TEST_MYSQL_URL`
@@ -372,6 +373,103 @@ impl TestApp {
             db.close().await;
         }
     }
+}
+
+/// The people around one shared calendar, for the authorization tests of every function:
+/// `creator` made `calendar` ("Team") and shared it with `owner`, `editor` and `viewer`
+/// (confirmed, with those roles); `pending` is invited as an editor and has not accepted;
+/// `guest` and `stranger` have no part in it.
+pub struct Cast {
+    pub creator: TestUser,
+    pub owner: TestUser,
+    pub editor: TestUser,
+    pub viewer: TestUser,
+    pub pending: TestUser,
+    pub guest: TestUser,
+    pub stranger: TestUser,
+    pub calendar: i64,
+}
+
+impl Cast {
+    /// Signs everyone up and builds `calendar` (the app must serve the calendars routes).
+    pub async fn new(app: &TestApp) -> Cast {
+        let mut cast = Cast {
+            creator: app.signed_up("creator").await,
+            owner: app.signed_up("owner").await,
+            editor: app.signed_up("editor").await,
+            viewer: app.signed_up("viewer").await,
+            pending: app.signed_up("pending").await,
+            guest: app.signed_up("guest").await,
+            stranger: app.signed_up("stranger").await,
+            calendar: 0,
+        };
+        cast.calendar = cast.team(app, "Team").await;
+        cast
+    }
+
+    /// Every actor of the calendar matrices with a name, anonymous last (`None`).
+    pub fn actors(&self) -> Vec<(&'static str, Option<&TestUser>)> {
+        vec![
+            ("creator", Some(&self.creator)),
+            ("owner", Some(&self.owner)),
+            ("editor", Some(&self.editor)),
+            ("viewer", Some(&self.viewer)),
+            ("pending", Some(&self.pending)),
+            ("stranger", Some(&self.stranger)),
+            ("anonymous", None),
+        ]
+    }
+
+    /// A new calendar of the creator, shared like `calendar`.
+    pub async fn team(&self, app: &TestApp, name: &str) -> i64 {
+        let res = app
+            .request(Method::POST, "/api/calendars")
+            .as_user(&self.creator)
+            .json(&serde_json::json!({"name": name, "color": "#33B679"}))
+            .send()
+            .await;
+        assert_eq!(res.status, 201, "{}", res.text());
+        let id = res.json()["id"].as_i64().expect("calendar id");
+        for (user, role) in [
+            (&self.owner, "owner"),
+            (&self.editor, "editor"),
+            (&self.viewer, "viewer"),
+        ] {
+            app.invite_to_calendar(&self.creator, id, user, role).await;
+            app.accept_calendar_invitation(id, user).await;
+        }
+        app.invite_to_calendar(&self.creator, id, &self.pending, "editor")
+            .await;
+        id
+    }
+}
+
+/// The id of one of a user's own calendars (`main` or `holiday`).
+pub async fn own_calendar(app: &TestApp, user: &TestUser, kind: CalendarKind) -> i64 {
+    let mut c = app.state.db.acquire().await.expect("connection");
+    let list = calendars::list_confirmed_of_user(&mut c, user.id)
+        .await
+        .expect("memberships");
+    list.iter()
+        .find(|m| m.member.calendar_type == kind)
+        .expect("the user's own calendar")
+        .member
+        .calendar_id
+}
+
+/// The id of a user's main calendar.
+pub async fn main_calendar(app: &TestApp, user: &TestUser) -> i64 {
+    own_calendar(app, user, CalendarKind::Main).await
+}
+
+/// The id of a user's membership in calendar `cal`.
+pub async fn membership(app: &TestApp, user: &TestUser, cal: i64) -> i64 {
+    let mut c = app.state.db.acquire().await.expect("connection");
+    calendars::find_member(&mut c, cal, user.id)
+        .await
+        .expect("membership")
+        .expect("a membership")
+        .id
 }
 
 /// A request under construction.

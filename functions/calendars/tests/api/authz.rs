@@ -25,7 +25,7 @@ shared::db_tests!(spawn => reading_a_calendar_and_its_members, renaming_needs_an
 
 async fn reading_a_calendar_and_its_members(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     let pending = cast.pending.id;
     let editor = cast.editor.id;
     // (route, [creator, owner, editor, viewer, pending, stranger, anonymous])
@@ -93,7 +93,12 @@ async fn reading_a_calendar_and_its_members(app: &TestApp) {
     ];
     for (path, expected) in routes {
         for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-            let res = call(app, user, &Method::GET, &path, &json!({})).await;
+            let res = app
+                .request(Method::GET, &path)
+                .as_user_opt(user)
+                .json(&json!({}))
+                .send()
+                .await;
             check(&res, exp, &format!("GET {path} as {who}"));
         }
     }
@@ -122,7 +127,7 @@ async fn reading_a_calendar_and_its_members(app: &TestApp) {
 async fn renaming_needs_an_owner_and_deleting_needs_the_creator(app: &TestApp) {
     let cast = Cast::new(app).await;
     let forbidden = (403, Some(CANNOT_MODIFY));
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     let expected: [Expect; 7] = [
         (200, None),
         (200, None),
@@ -133,14 +138,12 @@ async fn renaming_needs_an_owner_and_deleting_needs_the_creator(app: &TestApp) {
         UNAUTH,
     ];
     for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-        let res = call(
-            app,
-            user,
-            &Method::PATCH,
-            &format!("/api/calendars/{cal}"),
-            &json!({"name": format!("By {who}")}),
-        )
-        .await;
+        let res = app
+            .request(Method::PATCH, &format!("/api/calendars/{cal}"))
+            .as_user_opt(user)
+            .json(&json!({"name": format!("By {who}")}))
+            .send()
+            .await;
         check(&res, exp, &format!("PATCH as {who}"));
     }
     let creator_only = (403, Some(CREATOR_ONLY));
@@ -157,21 +160,19 @@ async fn renaming_needs_an_owner_and_deleting_needs_the_creator(app: &TestApp) {
     let mut rows: Vec<_> = cast.actors().into_iter().zip(expected).collect();
     rows.rotate_left(1);
     for ((who, user), exp) in rows {
-        let res = call(
-            app,
-            user,
-            &Method::DELETE,
-            &format!("/api/calendars/{cal}"),
-            &json!({}),
-        )
-        .await;
+        let res = app
+            .request(Method::DELETE, &format!("/api/calendars/{cal}"))
+            .as_user_opt(user)
+            .json(&json!({}))
+            .send()
+            .await;
         check(&res, exp, &format!("DELETE as {who}"));
     }
 }
 
 async fn sharing_and_changing_roles_need_the_creator(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     let creator_only = (403, Some(CREATOR_ONLY));
     let mut newcomers = Vec::new();
     for i in 0..7 {
@@ -193,14 +194,12 @@ async fn sharing_and_changing_roles_need_the_creator(app: &TestApp) {
         UNAUTH,
     ];
     for (((who, user), exp), newcomer) in cast.actors().into_iter().zip(expected).zip(&newcomers) {
-        let res = call(
-            app,
-            user,
-            &Method::POST,
-            &format!("/api/calendars/{cal}/members"),
-            &json!({"userEmail": newcomer.email, "role": "viewer"}),
-        )
-        .await;
+        let res = app
+            .request(Method::POST, &format!("/api/calendars/{cal}/members"))
+            .as_user_opt(user)
+            .json(&json!({"userEmail": newcomer.email, "role": "viewer"}))
+            .send()
+            .await;
         check(&res, exp, &format!("invite as {who}"));
     }
     let editor = cast.editor.id;
@@ -214,33 +213,35 @@ async fn sharing_and_changing_roles_need_the_creator(app: &TestApp) {
         UNAUTH,
     ];
     for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-        let res = call(
-            app,
-            user,
-            &Method::PATCH,
-            &format!("/api/calendars/{cal}/members/{editor}"),
-            &json!({"role": "editor"}),
-        )
-        .await;
+        let res = app
+            .request(
+                Method::PATCH,
+                &format!("/api/calendars/{cal}/members/{editor}"),
+            )
+            .as_user_opt(user)
+            .json(&json!({"role": "editor"}))
+            .send()
+            .await;
         check(&res, exp, &format!("role change as {who}"));
     }
 }
 
 async fn members_change_only_their_own_colour_and_visibility(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     let own = (403, Some(OWN_DATA));
     let viewer = cast.viewer.id;
     let expected: [Expect; 7] = [own, own, own, (200, None), own, own, UNAUTH];
     for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
-        let res = call(
-            app,
-            user,
-            &Method::PATCH,
-            &format!("/api/calendars/{cal}/members/{viewer}"),
-            &json!({"color": "#000000"}),
-        )
-        .await;
+        let res = app
+            .request(
+                Method::PATCH,
+                &format!("/api/calendars/{cal}/members/{viewer}"),
+            )
+            .as_user_opt(user)
+            .json(&json!({"color": "#000000"}))
+            .send()
+            .await;
         check(&res, exp, &format!("viewer's colour as {who}"));
     }
     let expected: [Expect; 7] = [
@@ -254,14 +255,12 @@ async fn members_change_only_their_own_colour_and_visibility(app: &TestApp) {
     ];
     for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
         let me = user.map_or(1, |u| u.id);
-        let res = call(
-            app,
-            user,
-            &Method::PATCH,
-            &format!("/api/calendars/{cal}/members/{me}"),
-            &json!({"isVisible": false}),
-        )
-        .await;
+        let res = app
+            .request(Method::PATCH, &format!("/api/calendars/{cal}/members/{me}"))
+            .as_user_opt(user)
+            .json(&json!({"isVisible": false}))
+            .send()
+            .await;
         check(&res, exp, &format!("own visibility as {who}"));
     }
 }
@@ -269,7 +268,7 @@ async fn members_change_only_their_own_colour_and_visibility(app: &TestApp) {
 async fn members_leave_and_only_the_creator_removes_others(app: &TestApp) {
     let cast = Cast::new(app).await;
     let creator_only = (403, Some(CREATOR_ONLY));
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     let viewer = cast.viewer.id;
     // Everyone but the creator tries to remove the viewer; then the creator does.
     let expected: [Expect; 7] = [
@@ -287,14 +286,15 @@ async fn members_leave_and_only_the_creator_removes_others(app: &TestApp) {
         if who == "viewer" {
             continue; // leaving is checked below
         }
-        let res = call(
-            app,
-            user,
-            &Method::DELETE,
-            &format!("/api/calendars/{cal}/members/{viewer}"),
-            &json!({}),
-        )
-        .await;
+        let res = app
+            .request(
+                Method::DELETE,
+                &format!("/api/calendars/{cal}/members/{viewer}"),
+            )
+            .as_user_opt(user)
+            .json(&json!({}))
+            .send()
+            .await;
         check(&res, exp, &format!("remove the viewer as {who}"));
     }
     let cal = cast.team(app, "Team two").await;
@@ -312,14 +312,15 @@ async fn members_leave_and_only_the_creator_removes_others(app: &TestApp) {
     ];
     for ((who, user), exp) in cast.actors().into_iter().zip(expected) {
         let me = user.map_or(1, |u| u.id);
-        let res = call(
-            app,
-            user,
-            &Method::DELETE,
-            &format!("/api/calendars/{cal}/members/{me}"),
-            &json!({}),
-        )
-        .await;
+        let res = app
+            .request(
+                Method::DELETE,
+                &format!("/api/calendars/{cal}/members/{me}"),
+            )
+            .as_user_opt(user)
+            .json(&json!({}))
+            .send()
+            .await;
         check(&res, exp, &format!("leave as {who}"));
     }
 }
@@ -327,14 +328,12 @@ async fn members_leave_and_only_the_creator_removes_others(app: &TestApp) {
 async fn any_authenticated_user_creates_calendars(app: &TestApp) {
     let cast = Cast::new(app).await;
     for (who, user) in cast.actors() {
-        let res = call(
-            app,
-            user,
-            &Method::POST,
-            "/api/calendars",
-            &json!({"name": "Mine", "color": "#123456"}),
-        )
-        .await;
+        let res = app
+            .request(Method::POST, "/api/calendars")
+            .as_user_opt(user)
+            .json(&json!({"name": "Mine", "color": "#123456"}))
+            .send()
+            .await;
         let expected = if user.is_some() { (201, None) } else { UNAUTH };
         check(&res, expected, &format!("create as {who}"));
     }

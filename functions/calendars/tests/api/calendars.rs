@@ -251,7 +251,7 @@ async fn unknown_calendars(app: &TestApp) {
 
 async fn deleting_a_calendar_removes_every_membership_in_one_go(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     let res = app
         .request(Method::DELETE, &format!("/api/calendars/{cal}"))
         .bearer(&cast.creator.access)

@@ -126,8 +126,8 @@ async fn an_invitation_is_a_pending_membership_with_the_inviters_colour_and_an_e
 async fn invitation_errors_in_the_contract_order(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     let bob = app.signed_up("bob").await;
-    let unverified_id = app.registered("carol").await;
-    let _ = unverified_id;
+    // Carol registers but never confirms her e-mail.
+    app.registered("carol").await;
     let cal = app
         .request(Method::POST, "/api/calendars")
         .as_user(&alice)
@@ -280,7 +280,7 @@ async fn confirming_is_public_idempotent_and_takes_the_calendar_from_the_token(a
 
 async fn member_updates_take_exactly_one_field(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     let path = format!("/api/calendars/{cal}/members/{}", cast.editor.id);
     let cases: Vec<(&str, Value, Value)> = vec![
         (
@@ -381,7 +381,7 @@ async fn member_updates_take_exactly_one_field(app: &TestApp) {
 
 async fn removal_errors_and_declining_an_invitation(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let cal = cast.team(app, "Team").await;
+    let cal = cast.calendar;
     app.request(Method::DELETE, "/api/calendars/999999/members/1")
         .bearer(&cast.creator.access)
         .send()

@@ -23,7 +23,7 @@ async fn doomed_calendar(app: &TestApp, cast: &Cast) -> i64 {
     let body = json!({"name": "Doomed", "color": "#33B679"});
     let res = app
         .request(Method::POST, "/api/calendars")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&body)
         .send()
         .await;
@@ -37,7 +37,7 @@ async fn parallel_patches_with_one_if_match_let_exactly_one_through(app: &TestAp
     let cast = Cast::new(app).await;
     let res = app
         .request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(cast.calendar, &[]))
         .send()
         .await;
@@ -61,7 +61,7 @@ async fn parallel_patches_with_one_if_match_let_exactly_one_through(app: &TestAp
     let winner = all.iter().find(|r| r.status == 200).unwrap();
     let now = app
         .request(Method::GET, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await;
     assert_eq!(
@@ -80,7 +80,7 @@ async fn parallel_deletes_with_one_if_match_delete_once(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
         .request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(cast.calendar, &[]))
         .send()
         .await;
@@ -90,7 +90,7 @@ async fn parallel_deletes_with_one_if_match_delete_once(app: &TestApp) {
     app.warm_pool().await;
     let all = concurrently((0..N).map(|_| {
         app.request(Method::DELETE, &path)
-            .bearer(&cast.owner.access)
+            .bearer(&cast.creator.access)
             .header("if-match", &tag)
             .spawn()
     }))
@@ -104,7 +104,7 @@ async fn parallel_deletes_with_one_if_match_delete_once(app: &TestApp) {
 
 async fn parallel_cancellations_of_different_occurrences_keep_every_exdate(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let e = create(app, &cast.owner, daily(cast.calendar)).await;
+    let e = create(app, &cast.creator, daily(cast.calendar)).await;
     let id = e["id"].as_i64().unwrap();
 
     app.warm_pool().await;
@@ -114,7 +114,7 @@ async fn parallel_cancellations_of_different_occurrences_keep_every_exdate(app: 
             day + 2
         );
         app.request(Method::DELETE, &path)
-            .bearer(&cast.owner.access)
+            .bearer(&cast.creator.access)
             .spawn()
     }))
     .await;
@@ -122,7 +122,7 @@ async fn parallel_cancellations_of_different_occurrences_keep_every_exdate(app: 
     assert_eq!(status_counts(&all), counts(&[(200, N)]));
     let stored = app
         .request(Method::GET, &format!("/api/events/{id}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -138,11 +138,11 @@ async fn parallel_cancellations_of_different_occurrences_keep_every_exdate(app: 
 
 async fn parallel_renames_without_if_match_all_apply_in_turn(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+    let e = create(app, &cast.creator, arrangement(cast.calendar, &[])).await;
     let path = format!("/api/events/{}", e["id"]);
     let before = app
         .request(Method::GET, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .header("etag")
@@ -166,7 +166,7 @@ async fn parallel_renames_without_if_match_all_apply_in_turn(app: &TestApp) {
     assert_eq!(tags.len(), N, "each write got its own version");
     let after = app
         .request(Method::GET, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .header("etag")
@@ -181,16 +181,16 @@ async fn parallel_renames_without_if_match_all_apply_in_turn(app: &TestApp) {
 
 async fn parallel_clicks_of_one_calendar_invitation_confirm_it_once(app: &TestApp) {
     let cast = Cast::new(app).await;
-    create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+    create(app, &cast.creator, arrangement(cast.calendar, &[])).await;
     create(
         app,
-        &cast.owner,
+        &cast.creator,
         json!({"type": "reminder", "name": "Rent", "category": "home",
         "startedAt": "2025-04-03T09:00:00.000Z", "endedAt": "2025-04-03T09:00:00.000Z",
         "calendarId": cast.calendar}),
     )
     .await;
-    app.invite_to_calendar(&cast.owner, cast.calendar, &cast.guest, "viewer")
+    app.invite_to_calendar(&cast.creator, cast.calendar, &cast.guest, "viewer")
         .await;
     let token = app
         .calendar_invitation_token(cast.calendar, &cast.guest)
@@ -231,13 +231,13 @@ async fn events_created_while_their_calendar_is_deleted_get_201_or_403_never_500
     let creates = concurrently((0..N).map(|_| {
         let body = arrangement(cal, &[]);
         app.request(Method::POST, "/api/events")
-            .bearer(&cast.owner.access)
+            .bearer(&cast.creator.access)
             .json(&body)
             .spawn()
     }));
     let deleting = app
         .request(Method::DELETE, &delete)
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .spawn();
     let (all, deleted) = tokio::join!(creates, deleting);
 
@@ -255,7 +255,7 @@ async fn events_created_while_their_calendar_is_deleted_get_201_or_403_never_500
     for r in all.iter().filter(|r| r.status == 201) {
         let gone = app
             .request(Method::GET, &format!("/api/events/{}", r.json()["id"]))
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await;
         gone.assert_error(404, json!("Event not found"));
@@ -264,14 +264,14 @@ async fn events_created_while_their_calendar_is_deleted_get_201_or_403_never_500
 
 async fn parallel_invitations_of_one_user_make_one_participation(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let e = create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+    let e = create(app, &cast.creator, arrangement(cast.calendar, &[])).await;
     let path = format!("/api/events/{}/calendar-members", e["id"]);
     let body = json!({"calendarId": cast.calendar, "userId": cast.guest.id});
     app.warm_pool().await;
 
     let all = concurrently((0..N).map(|_| {
         app.request(Method::POST, &path)
-            .bearer(&cast.owner.access)
+            .bearer(&cast.creator.access)
             .json(&body)
             .spawn()
     }))
@@ -299,7 +299,7 @@ async fn parallel_invitations_of_one_user_make_one_participation(app: &TestApp) 
 async fn a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500(app: &TestApp) {
     let cast = Cast::new(app).await;
     let cal = doomed_calendar(app, &cast).await;
-    let e = create(app, &cast.owner, daily(cal)).await;
+    let e = create(app, &cast.creator, daily(cal)).await;
     let split = format!(
         "/api/events/{}?scope=following&from=2025-04-05T09:00:00.000Z",
         e["id"]
@@ -308,12 +308,12 @@ async fn a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500(
 
     let splitting = app
         .request(Method::PATCH, &split)
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .json(&json!({"name": "Later"}))
         .spawn();
     let deleting = app
         .request(Method::DELETE, &format!("/api/calendars/{cal}"))
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .spawn();
     let (split, deleted) = tokio::join!(splitting, deleting);
 
@@ -334,19 +334,19 @@ async fn events_deleted_while_their_calendar_is_deleted_never_deadlock(app: &Tes
     let cal = doomed_calendar(app, &cast).await;
     let mut paths = Vec::new();
     for _ in 0..N {
-        let e = create(app, &cast.owner, arrangement(cal, &[cast.owner.id])).await;
+        let e = create(app, &cast.creator, arrangement(cal, &[cast.creator.id])).await;
         paths.push(format!("/api/events/{}", e["id"]));
     }
     app.warm_pool().await;
 
     let deletes = concurrently(paths.iter().map(|p| {
         app.request(Method::DELETE, p)
-            .bearer(&cast.owner.access)
+            .bearer(&cast.creator.access)
             .spawn()
     }));
     let deleting = app
         .request(Method::DELETE, &format!("/api/calendars/{cal}"))
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .spawn();
     let (all, deleted) = tokio::join!(deletes, deleting);
 
@@ -389,7 +389,7 @@ async fn a_member_removed_while_deleting_their_tasks_never_gets_a_500(app: &Test
     );
     let removing = app
         .request(Method::DELETE, &removal)
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .spawn();
     let (all, removed) = tokio::join!(deletes, removing);
 
@@ -399,7 +399,7 @@ async fn a_member_removed_while_deleting_their_tasks_never_gets_a_500(app: &Test
     assert_eq!(unexpected, 0, "{c:?}");
     for p in &paths {
         app.request(Method::GET, p)
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await
             .assert_error(404, json!("Event not found"));
@@ -422,10 +422,10 @@ async fn a_request_that_loses_a_deadlock_is_retried_and_succeeds() {
     };
     let cast = Cast::new(&app).await;
     let cal = doomed_calendar(&app, &cast).await;
-    let first = create(&app, &cast.owner, arrangement(cal, &[])).await["id"]
+    let first = create(&app, &cast.creator, arrangement(cal, &[])).await["id"]
         .as_i64()
         .unwrap();
-    let second = create(&app, &cast.owner, arrangement(cal, &[])).await["id"]
+    let second = create(&app, &cast.creator, arrangement(cal, &[])).await["id"]
         .as_i64()
         .unwrap();
     app.warm_pool().await;
@@ -446,7 +446,7 @@ async fn a_request_that_loses_a_deadlock_is_retried_and_succeeds() {
         .unwrap();
     let deleting = app
         .request(Method::DELETE, &format!("/api/calendars/{cal}"))
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .spawn();
     // Wait (bounded) until the deletion is locking the calendar's events (it then queues on
     // event 2; MariaDB lists a locking read that has written nothing in PROCESSLIST only).
@@ -484,7 +484,7 @@ async fn a_request_that_loses_a_deadlock_is_retried_and_succeeds() {
     );
     let gone = app
         .request(Method::GET, &format!("/api/calendars/{cal}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await;
     assert_eq!(gone.status, 404);

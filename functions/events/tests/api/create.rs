@@ -79,8 +79,8 @@ async fn an_arrangement_creates_home_participations_and_invites_participants(app
         summary,
         vec![
             (cast.editor.id, c, json!("pending")),
+            (cast.creator.id, c, Value::Null),
             (cast.owner.id, c, Value::Null),
-            (cast.co_owner.id, c, Value::Null),
             (cast.viewer.id, c, Value::Null),
             (cast.editor.id, main_editor, json!("pending")),
             (cast.guest.id, main_guest, json!("invited")),
@@ -149,7 +149,7 @@ async fn a_reminder_is_accepted_by_every_member_and_a_task_by_its_creator(app: &
     let cast = Cast::new(app).await;
     let mut body = arrangement(cast.calendar, &[]);
     body["type"] = json!("reminder");
-    let e = create(app, &cast.owner, body).await;
+    let e = create(app, &cast.creator, body).await;
     assert_eq!(e["reminders"], json!([0]));
     let statuses: Vec<Value> = e["participations"]
         .as_array()
@@ -188,7 +188,7 @@ async fn a_reminder_is_accepted_by_every_member_and_a_task_by_its_creator(app: &
         (json!(true), Value::Null)
     );
     app.request(Method::PATCH, &format!("/api/events/{id}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"name": "Mine now"}))
         .send()
         .await
@@ -200,7 +200,7 @@ async fn a_reminder_is_accepted_by_every_member_and_a_task_by_its_creator(app: &
     rec["type"] = json!("task");
     rec["recurrence"] = json!(["RRULE:FREQ=DAILY"]);
     app.request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&rec)
         .send()
         .await
@@ -314,7 +314,7 @@ async fn creation_is_validated_field_by_field(app: &TestApp) {
         }
         let res = app
             .request(Method::POST, "/api/events")
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .json(&body)
             .send()
             .await;
@@ -322,14 +322,14 @@ async fn creation_is_validated_field_by_field(app: &TestApp) {
         res.assert_error(400, expected);
     }
     app.request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(c, &[999_999]))
         .send()
         .await
         .assert_error(404, json!("User not found"));
     let lazy = app.registered("lazy").await;
     app.request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(c, &[lazy]))
         .send()
         .await
@@ -355,14 +355,14 @@ async fn who_may_create_events_where(app: &TestApp) {
         .await
         .assert_error(403, json!("You do not have access to this calendar"));
     app.request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(999_999, &[]))
         .send()
         .await
         .assert_error(403, json!("You do not have access to this calendar"));
     let holiday = {
         let mut conn = app.state.db.acquire().await.unwrap();
-        let list = shared::db::calendars::list_confirmed_of_user(&mut conn, cast.owner.id)
+        let list = shared::db::calendars::list_confirmed_of_user(&mut conn, cast.creator.id)
             .await
             .unwrap();
         list.iter()
@@ -372,13 +372,13 @@ async fn who_may_create_events_where(app: &TestApp) {
             .calendar_id
     };
     app.request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(holiday, &[]))
         .send()
         .await
         .assert_error(400, json!("Events cannot be added to a holiday calendar"));
-    let main = main_calendar(app, &cast.owner).await;
-    let e = create(app, &cast.owner, arrangement(main, &[cast.owner.id])).await;
+    let main = main_calendar(app, &cast.creator).await;
+    let e = create(app, &cast.creator, arrangement(main, &[cast.creator.id])).await;
     assert_eq!(
         e["participations"].as_array().unwrap().len(),
         1,
@@ -391,7 +391,7 @@ async fn patch_merges_values_keeps_absent_fields_and_checks_if_match(app: &TestA
     let cast = Cast::new(app).await;
     let res = app
         .request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(cast.calendar, &[]))
         .send()
         .await;
@@ -484,7 +484,7 @@ async fn deleting_needs_the_right_role_and_removes_everything(app: &TestApp) {
     let cast = Cast::new(app).await;
     let by_owner = create(
         app,
-        &cast.owner,
+        &cast.creator,
         arrangement(cast.calendar, &[cast.guest.id]),
     )
     .await["id"]
@@ -520,7 +520,7 @@ async fn deleting_needs_the_right_role_and_removes_everything(app: &TestApp) {
         .await;
     res.assert_error(412, json!("The event has been modified"));
     assert_eq!(del(&cast.editor, by_editor).await.status, 200);
-    let res = del(&cast.co_owner, by_owner).await;
+    let res = del(&cast.owner, by_owner).await;
     assert_eq!(res.status, 200);
     assert!(res.body.is_empty());
     app.request(Method::GET, &format!("/api/events/{by_owner}"))
@@ -528,7 +528,7 @@ async fn deleting_needs_the_right_role_and_removes_everything(app: &TestApp) {
         .send()
         .await
         .assert_error(404, json!("Event not found"));
-    del(&cast.owner, by_owner)
+    del(&cast.creator, by_owner)
         .await
         .assert_error(404, json!("Event not found"));
 }
@@ -537,7 +537,7 @@ async fn calendar_deletion_cascades_and_membership_changes_follow_events(app: &T
     let cast = Cast::new(app).await;
     let e = create(
         app,
-        &cast.owner,
+        &cast.creator,
         arrangement(cast.calendar, &[cast.guest.id]),
     )
     .await["id"]
@@ -562,13 +562,13 @@ async fn calendar_deletion_cascades_and_membership_changes_follow_events(app: &T
         .await;
     assert_eq!(res.status, 200);
     app.request(Method::GET, &format!("/api/events/{t}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .assert_error(404, json!("Event not found"));
     let parts = app
         .request(Method::GET, &format!("/api/events/{e}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json()["participations"]
@@ -577,7 +577,7 @@ async fn calendar_deletion_cascades_and_membership_changes_follow_events(app: &T
         .len();
     assert_eq!(parts, 4, "owner, co-owner, viewer, guest's main");
     // A new member gets participations in the calendar's events on confirmation.
-    share(app, &cast.owner, cast.calendar, &cast.stranger, "viewer").await;
+    share(app, &cast.creator, cast.calendar, &cast.stranger, "viewer").await;
     let ev = app
         .request(Method::GET, &format!("/api/events/{e}"))
         .as_user(&cast.stranger)
@@ -596,7 +596,7 @@ async fn calendar_deletion_cascades_and_membership_changes_follow_events(app: &T
     // Deleting the calendar deletes its events and the invitees' main-calendar rows.
     let res = app
         .request(Method::DELETE, &format!("/api/calendars/{}", cast.calendar))
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .send()
         .await;
     assert_eq!(res.status, 200);

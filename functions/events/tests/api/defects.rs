@@ -10,7 +10,7 @@ async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_
     let cast = Cast::new(app).await;
     let e = create(
         app,
-        &cast.owner,
+        &cast.creator,
         arrangement(cast.calendar, &[cast.guest.id]),
     )
     .await;
@@ -45,7 +45,7 @@ async fn a_patch_that_changes_nothing_keeps_updated_at_and_the_etag(app: &TestAp
     let cast = Cast::new(app).await;
     let res = app
         .request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&arrangement(cast.calendar, &[]))
         .send()
         .await;
@@ -60,7 +60,7 @@ async fn a_patch_that_changes_nothing_keeps_updated_at_and_the_etag(app: &TestAp
     ] {
         let res = app
             .request(Method::PATCH, &path)
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .json(&body.clone())
             .send()
             .await;
@@ -70,7 +70,7 @@ async fn a_patch_that_changes_nothing_keeps_updated_at_and_the_etag(app: &TestAp
     }
     let res = app
         .request(Method::PATCH, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"name": "Renamed"}))
         .send()
         .await;
@@ -89,7 +89,7 @@ async fn a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does(app: &T
         "calendarId": cast.calendar});
     let res = app
         .request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&body)
         .send()
         .await;
@@ -98,14 +98,14 @@ async fn a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does(app: &T
 
     let same = app
         .request(Method::PATCH, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"isCompleted": false}))
         .send()
         .await;
     assert_eq!(same.header("etag"), Some(tag.as_str()));
     let done = app
         .request(Method::PATCH, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"isCompleted": true}))
         .send()
         .await;
@@ -122,15 +122,15 @@ async fn occurrences_keep_the_milliseconds_of_the_series_start(app: &TestApp) {
     let body = json!({"type": "arrangement", "name": "Stand-up", "category": "work",
         "startedAt": "2025-04-01T09:00:00.250Z", "endedAt": "2025-04-01T09:15:00.250Z",
         "calendarId": cast.calendar, "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"]});
-    create(app, &cast.owner, body).await;
+    create(app, &cast.creator, body).await;
 
     let path = format!(
         "/api/calendars/{}/members/{}/events?startDate=2025-04-01&endDate=2025-04-10",
-        cast.calendar, cast.owner.id
+        cast.calendar, cast.creator.id
     );
     let items = app
         .request(Method::GET, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();

@@ -7,10 +7,10 @@ shared::db_tests!(spawn => an_http_api_search_event_is_served);
 
 async fn an_http_api_search_event_is_served(app: &TestApp) {
     let cast = Cast::new(app).await;
-    create(app, &cast.owner, arrangement(cast.calendar, &[])).await;
+    create(app, &cast.creator, arrangement(cast.calendar, &[])).await;
     let event = include_str!("../fixtures/apigw_v2_search.json")
-        .replace("__TOKEN__", &cast.owner.access)
-        .replace("__ID__", &cast.owner.id.to_string());
+        .replace("__TOKEN__", &cast.creator.access)
+        .replace("__ID__", &cast.creator.id.to_string());
     let req = lambda_http::request::from_str(&event).expect("a valid API Gateway v2 event");
     let res = app.router.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), 200);

@@ -37,7 +37,7 @@ async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
     let cast = Cast::new(app).await;
     let res = app
         .request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&series(cast.calendar, 1001))
         .send()
         .await;
@@ -61,7 +61,7 @@ async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
     body["recurrence"] = json!(long);
     let res = app
         .request(Method::POST, "/api/events")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&body)
         .send()
         .await;
@@ -70,11 +70,11 @@ async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
         json!(["recurrence must be shorter than or equal to 20480 characters in total"]),
     );
 
-    let e = create(app, &cast.owner, series(cast.calendar, 10)).await;
+    let e = create(app, &cast.creator, series(cast.calendar, 10)).await;
     let path = format!("/api/events/{}", e["id"]);
     let res = app
         .request(Method::PATCH, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"recurrence": series(0, 1001)["recurrence"]}))
         .send()
         .await;
@@ -86,16 +86,16 @@ async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
 
 async fn a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let e = create(app, &cast.owner, series(cast.calendar, 1000)).await;
+    let e = create(app, &cast.creator, series(cast.calendar, 1000)).await;
     let id = e["id"].as_i64().unwrap();
 
     let search = format!(
         "/api/users/{}/events?startedAt=2030-01-01&endedAt=2036-01-01&limit=1",
-        cast.owner.id
+        cast.creator.id
     );
     let res = app
         .request(Method::GET, &search)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await;
     assert_eq!(res.status, 200);
@@ -120,11 +120,11 @@ async fn a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound(app: &Tes
 
     let view = format!(
         "/api/calendars/{}/members/{}/events?startDate=2030-01-01&endDate=2036-01-01",
-        cast.calendar, cast.owner.id
+        cast.calendar, cast.creator.id
     );
     let res = app
         .request(Method::GET, &view)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await;
     assert_eq!(res.status, 200);
@@ -142,7 +142,7 @@ async fn a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound(app: &Tes
     let occurrence = format!("/api/events/{id}/occurrences/2030-01-02T09:00:00.000Z");
     let res = app
         .request(Method::DELETE, &occurrence)
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .send()
         .await;
     res.assert_error(400, json!("Too many exceptions for this series"));

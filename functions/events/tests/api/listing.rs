@@ -21,19 +21,19 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     let c = cast.calendar;
     let a = create(
         app,
-        &cast.owner,
+        &cast.creator,
         named(c, "Alpha", "2025-04-01T09:00:00Z", "2025-04-01T10:00:00Z"),
     )
     .await["id"]
         .clone();
     let b = create(
         app,
-        &cast.owner,
+        &cast.creator,
         named(c, "Bravo", "2025-04-03T09:00:00Z", "2025-04-03T10:00:00Z"),
     )
     .await["id"]
         .clone();
-    let invite = create(app, &cast.owner, {
+    let invite = create(app, &cast.creator, {
         let mut x = named(c, "Invite", "2025-04-02T09:00:00Z", "2025-04-02T10:00:00Z");
         x["participantIds"] = json!([cast.guest.id]);
         x
@@ -43,7 +43,7 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     let path = |from: &str, to: &str| {
         format!(
             "/api/calendars/{c}/members/{}/events?startDate={from}&endDate={to}",
-            cast.owner.id
+            cast.creator.id
         )
     };
     let ids = |v: Value| {
@@ -59,7 +59,7 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
                 Method::GET,
                 &path("2025-04-01T10:00:00Z", "2025-04-03T09:00:00Z")
             )
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await
             .json()),
@@ -72,7 +72,7 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
                 Method::GET,
                 &path("2025-04-01T10:00:01Z", "2025-04-03T08:59:59Z")
             )
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await
             .json()),
@@ -80,7 +80,7 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     );
     assert_eq!(
         app.request(Method::GET, &path("2025-04-05", "2025-04-01"))
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await
             .json(),
@@ -90,9 +90,9 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     let all = app
         .request(
             Method::GET,
-            &format!("/api/calendars/{c}/members/{}/events", cast.owner.id),
+            &format!("/api/calendars/{c}/members/{}/events", cast.creator.id),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -105,10 +105,10 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
         Method::GET,
         &format!(
             "/api/calendars/{c}/members/{}/events?startDate=x",
-            cast.owner.id
+            cast.creator.id
         ),
     )
-    .as_user(&cast.owner)
+    .as_user(&cast.creator)
     .send()
     .await
     .assert_error(
@@ -166,7 +166,7 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
     );
     app.request(
         Method::GET,
-        &format!("/api/calendars/{c}/members/{}/events", cast.owner.id),
+        &format!("/api/calendars/{c}/members/{}/events", cast.creator.id),
     )
     .as_user(&cast.guest)
     .send()
@@ -176,7 +176,7 @@ async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_in
         Method::GET,
         &format!("/api/calendars/{c}/members/{}/events", cast.stranger.id),
     )
-    .as_user(&cast.owner)
+    .as_user(&cast.creator)
     .send()
     .await
     .assert_error(404, json!("Calendar member not found"));
@@ -194,25 +194,31 @@ async fn the_calendar_view_renders_every_kind_like_the_event_itself(app: &TestAp
     done["type"] = json!("task");
     done["priority"] = json!("high");
     done["description"] = json!("line\nbreak \\ 😀");
-    let done = create(app, &cast.owner, done).await["id"].as_i64().unwrap();
+    let done = create(app, &cast.creator, done).await["id"]
+        .as_i64()
+        .unwrap();
     let res = app
         .request(Method::PATCH, &format!("/api/events/{done}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"isCompleted": true}))
         .send()
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let mut open = named(c, "Open", "2025-05-03T09:00:00Z", "2025-05-03T10:00:00Z");
     open["type"] = json!("task");
-    let open = create(app, &cast.owner, open).await["id"].as_i64().unwrap();
+    let open = create(app, &cast.creator, open).await["id"]
+        .as_i64()
+        .unwrap();
     let mut day = named(c, "Holiday", "2025-05-04", "2025-05-06");
     day["allDay"] = json!(true);
     day["timeZone"] = json!("Australia/Sydney");
-    let day = create(app, &cast.owner, day).await["id"].as_i64().unwrap();
+    let day = create(app, &cast.creator, day).await["id"]
+        .as_i64()
+        .unwrap();
     let mut series = named(c, "Standup", "2025-05-01T07:00:00Z", "2025-05-01T07:15:00Z");
     series["recurrence"] = json!(["RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3"]);
     series["type"] = json!("reminder");
-    let series = create(app, &cast.owner, series).await["id"]
+    let series = create(app, &cast.creator, series).await["id"]
         .as_i64()
         .unwrap();
 
@@ -221,10 +227,10 @@ async fn the_calendar_view_renders_every_kind_like_the_event_itself(app: &TestAp
             Method::GET,
             &format!(
                 "/api/calendars/{c}/members/{}/events?startDate=2025-05-01&endDate=2025-05-31",
-                cast.owner.id
+                cast.creator.id
             ),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -234,7 +240,7 @@ async fn the_calendar_view_renders_every_kind_like_the_event_itself(app: &TestAp
         let item = items.iter().find(|i| i["eventId"] == id).unwrap();
         let whole = app
             .request(Method::GET, &format!("/api/events/{id}"))
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await
             .json();
@@ -302,7 +308,7 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
     for i in 0..230 {
         let e = create(
             app,
-            &cast.owner,
+            &cast.creator,
             named(
                 cast.calendar,
                 &format!("Walk {i:03}"),
@@ -316,14 +322,14 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
             app.clock.advance(chrono::TimeDelta::milliseconds(1));
         }
     }
-    let base = format!("/api/users/{}/events?name=walk&limit=37", cast.owner.id);
+    let base = format!("/api/users/{}/events?name=walk&limit=37", cast.creator.id);
     let mut seen = Vec::new();
     let mut url = base.clone();
     let mut pages = 0;
     loop {
         let res = app
             .request(Method::GET, &url)
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await;
         assert_eq!(res.status, 200, "{}", res.text());
@@ -362,10 +368,10 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
                 Method::GET,
                 &format!(
                     "/api/users/{}/events/offset?name=Walk&limit=37&page={page}",
-                    cast.owner.id
+                    cast.creator.id
                 ),
             )
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .send()
             .await
             .json();
@@ -391,10 +397,10 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
             Method::GET,
             &format!(
                 "/api/users/{}/events/offset?name=Walk&limit=37&page=8",
-                cast.owner.id
+                cast.creator.id
             ),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -406,7 +412,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     let c = cast.calendar;
     create(
         app,
-        &cast.owner,
+        &cast.creator,
         named(
             c,
             "100% sure",
@@ -417,7 +423,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     .await;
     create(
         app,
-        &cast.owner,
+        &cast.creator,
         named(
             c,
             "1000 surely",
@@ -433,7 +439,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
         "2025-04-02T10:00:00Z",
     );
     task["type"] = json!("task");
-    create(app, &cast.owner, task).await;
+    create(app, &cast.creator, task).await;
     let mut daily = named(
         c,
         "Daily standup",
@@ -441,9 +447,9 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
         "2025-04-01T07:15:00Z",
     );
     daily["recurrence"] = json!(["RRULE:FREQ=DAILY;COUNT=20"]);
-    daily["participantIds"] = json!([cast.owner.id]);
-    let series = create(app, &cast.owner, daily).await["id"].clone();
-    let q = |s: &str| format!("/api/users/{}/events?{s}", cast.owner.id);
+    daily["participantIds"] = json!([cast.creator.id]);
+    let series = create(app, &cast.creator, daily).await["id"].clone();
+    let q = |s: &str| format!("/api/users/{}/events?{s}", cast.creator.id);
     let names = |v: Value| {
         v["events"]
             .as_array()
@@ -455,7 +461,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     assert_eq!(
         names(
             app.request(Method::GET, &q("name=0%25+s"))
-                .as_user(&cast.owner)
+                .as_user(&cast.creator)
                 .send()
                 .await
                 .json()
@@ -465,7 +471,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     assert_eq!(
         names(
             app.request(Method::GET, &q("name=e_c"))
-                .as_user(&cast.owner)
+                .as_user(&cast.creator)
                 .send()
                 .await
                 .json()
@@ -475,7 +481,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     assert_eq!(
         names(
             app.request(Method::GET, &q("name=SNAKE&type=task"))
-                .as_user(&cast.owner)
+                .as_user(&cast.creator)
                 .send()
                 .await
                 .json()
@@ -485,7 +491,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     assert_eq!(
         names(
             app.request(Method::GET, &q("name=snake&type=reminder"))
-                .as_user(&cast.owner)
+                .as_user(&cast.creator)
                 .send()
                 .await
                 .json()
@@ -495,7 +501,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
 
     let res = app
         .request(Method::GET, &q("name=standup"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -507,7 +513,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     assert_eq!(item["calendarId"], c, "home calendar membership preferred");
     assert_eq!(
         item["calendarMemberId"],
-        membership(app, &cast.owner, c).await
+        membership(app, &cast.creator, c).await
     );
     assert!(item.get("recurringEventId").is_none());
     let keys: Vec<&str> = item
@@ -527,7 +533,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
             Method::GET,
             &q("startedAt=2025-04-03T00:00:00Z&endedAt=2025-04-05T23:59:59Z"),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -556,12 +562,12 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     assert_eq!(windowed["truncated"], false);
 
     app.request(Method::GET, &q(""))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .assert_error(400, json!(["name should not be empty"]));
     app.request(Method::GET, &q("name=ab"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .assert_error(
@@ -569,7 +575,7 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
             json!(["name must be longer than or equal to 3 characters"]),
         );
     app.request(Method::GET, &q("name=abc&after[id]=5"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .assert_error(
@@ -577,12 +583,12 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
             json!(["after[id] and after[createdAt] must be given together"]),
         );
     app.request(Method::GET, &q("name=abc&limit=0"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .assert_error(400, json!(["limit must not be less than 1"]));
     app.request(Method::GET, &q("name=abc&type=meeting"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .assert_error(

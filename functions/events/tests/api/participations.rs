@@ -8,7 +8,7 @@ async fn an_invitee_confirms_from_the_link_then_answers_everywhere_at_once(app: 
     let cast = Cast::new(app).await;
     let e = create(
         app,
-        &cast.owner,
+        &cast.creator,
         arrangement(cast.calendar, &[cast.viewer.id]),
     )
     .await;
@@ -119,7 +119,7 @@ async fn participation_updates_are_validated_and_owned(app: &TestApp) {
     let cast = Cast::new(app).await;
     let id = create(
         app,
-        &cast.owner,
+        &cast.creator,
         arrangement(cast.calendar, &[cast.guest.id]),
     )
     .await["id"]
@@ -156,7 +156,7 @@ async fn participation_updates_are_validated_and_owned(app: &TestApp) {
         .await
         .assert_error(400, json!("You are not a participant of this event"));
     app.request(Method::PATCH, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"color": "#000000"}))
         .send()
         .await
@@ -205,7 +205,7 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     let path = format!("/api/events/{id}/calendar-members");
     let c = cast.calendar;
     app.request(Method::POST, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({}))
         .send()
         .await
@@ -217,13 +217,13 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
             ]),
         );
     app.request(Method::POST, "/api/events/999999/calendar-members")
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c, "userId": cast.guest.id}))
         .send()
         .await
         .assert_error(404, json!("Event not found"));
     app.request(Method::POST, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c + 1, "userId": cast.guest.id}))
         .send()
         .await
@@ -238,14 +238,14 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
             json!("You need editor or owner role to perform this action"),
         );
     app.request(Method::POST, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c, "userId": 999_999}))
         .send()
         .await
         .assert_error(404, json!("User not found"));
     let res = app
         .request(Method::POST, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c, "userId": cast.guest.id}))
         .send()
         .await;
@@ -255,7 +255,7 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     // Re-inviting an invited user re-sends the e-mail.
     assert_eq!(
         app.request(Method::POST, &path)
-            .as_user(&cast.owner)
+            .as_user(&cast.creator)
             .json(&json!({"calendarId": c, "userId": cast.guest.id}))
             .send()
             .await
@@ -291,7 +291,7 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     // A home-calendar member removed is set to null and the invitation becomes invalid.
     let res = app
         .request(Method::POST, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c, "userId": cast.viewer.id}))
         .send()
         .await;
@@ -314,7 +314,7 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
             Method::DELETE,
             &format!("/api/events/{id}/calendar-members/{viewer_home}")
         )
-        .bearer(&cast.co_owner.access)
+        .bearer(&cast.owner.access)
         .send()
         .await
         .status,
@@ -355,7 +355,7 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     // Someone who already answered cannot be invited again.
     let res = app
         .request(Method::POST, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c, "userId": cast.editor.id}))
         .send()
         .await;
@@ -370,16 +370,18 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     .send()
     .await;
     app.request(Method::POST, &path)
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c, "userId": cast.editor.id}))
         .send()
         .await
         .assert_error(400, json!("User is already a participant of this event"));
     let mut task = arrangement(c, &[]);
     task["type"] = json!("task");
-    let t = create(app, &cast.owner, task).await["id"].as_i64().unwrap();
+    let t = create(app, &cast.creator, task).await["id"]
+        .as_i64()
+        .unwrap();
     app.request(Method::POST, &format!("/api/events/{t}/calendar-members"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"calendarId": c, "userId": cast.guest.id}))
         .send()
         .await
@@ -393,7 +395,7 @@ async fn confirmation_tokens_are_checked(app: &TestApp) {
     let cast = Cast::new(app).await;
     let id = create(
         app,
-        &cast.owner,
+        &cast.creator,
         arrangement(cast.calendar, &[cast.guest.id]),
     )
     .await["id"]

@@ -34,7 +34,7 @@ async fn a_weekly_series_expands_in_its_zone_across_dst(app: &TestApp) {
     let mut body = series_body(cast.calendar, &["rrule:freq=weekly;byday=tu"]);
     body["startedAt"] = json!("2025-03-18T07:00:00.000Z");
     body["endedAt"] = json!("2025-03-18T07:15:00.000Z");
-    let e = create(app, &cast.owner, body).await;
+    let e = create(app, &cast.creator, body).await;
     assert_eq!(
         e["recurrence"],
         json!(["RRULE:FREQ=WEEKLY;BYDAY=TU"]),
@@ -42,7 +42,7 @@ async fn a_weekly_series_expands_in_its_zone_across_dst(app: &TestApp) {
     );
     let items = view(
         app,
-        &cast.owner,
+        &cast.creator,
         cast.calendar,
         "2025-03-17",
         "2025-04-02T00:00:00Z",
@@ -72,7 +72,7 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
     let cast = Cast::new(app).await;
     let e = create(
         app,
-        &cast.owner,
+        &cast.creator,
         series_body(cast.calendar, &["RRULE:FREQ=DAILY;COUNT=5"]),
     )
     .await;
@@ -102,7 +102,7 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
             Method::DELETE,
             &format!("/api/events/{id}/occurrences/2025-04-04T09:00:00.000Z"),
         )
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .send()
         .await;
     assert_eq!(res.status, 200);
@@ -111,13 +111,13 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
             Method::DELETE,
             &format!("/api/events/{id}/occurrences/2025-04-04T09:00:00.000Z"),
         )
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .send()
         .await;
     assert_eq!(again.status, 200, "cancelling twice is fine");
     let series = app
         .request(Method::GET, &format!("/api/events/{id}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -127,7 +127,14 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
     );
     assert_eq!(series["name"], "Team sync", "the series keeps its name");
 
-    let items = view(app, &cast.owner, cast.calendar, "2025-04-01", "2025-04-30").await;
+    let items = view(
+        app,
+        &cast.creator,
+        cast.calendar,
+        "2025-04-01",
+        "2025-04-30",
+    )
+    .await;
     let got: Vec<(String, String)> = items
         .iter()
         .map(|i| {
@@ -162,7 +169,7 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
         Method::PATCH,
         &format!("/api/events/{id}/occurrences/2025-04-04T09:00:00.000Z"),
     )
-    .as_user(&cast.owner)
+    .as_user(&cast.creator)
     .json(&json!({"name": "Back"}))
     .send()
     .await
@@ -171,7 +178,7 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
         Method::PATCH,
         &format!("/api/events/{id}/occurrences/2025-04-06T09:00:00.000Z"),
     )
-    .as_user(&cast.owner)
+    .as_user(&cast.creator)
     .json(&json!({"name": "Later"}))
     .send()
     .await
@@ -180,18 +187,18 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
         Method::DELETE,
         &format!("/api/events/{id}/occurrences/2025-04-01T10:00:00.000Z"),
     )
-    .bearer(&cast.owner.access)
+    .bearer(&cast.creator.access)
     .send()
     .await
     .assert_error(404, json!("Occurrence not found"));
-    let single = create(app, &cast.owner, arrangement(cast.calendar, &[])).await["id"]
+    let single = create(app, &cast.creator, arrangement(cast.calendar, &[])).await["id"]
         .as_i64()
         .unwrap();
     app.request(
         Method::PATCH,
         &format!("/api/events/{single}/occurrences/2025-04-01T09:00:00.000Z"),
     )
-    .as_user(&cast.owner)
+    .as_user(&cast.creator)
     .json(&json!({"name": "Nope"}))
     .send()
     .await
@@ -200,7 +207,7 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
         Method::DELETE,
         &format!("/api/events/{single}/occurrences/2025-04-01T09:00:00.000Z"),
     )
-    .bearer(&cast.owner.access)
+    .bearer(&cast.creator.access)
     .send()
     .await
     .assert_error(400, json!("Event is not recurring"));
@@ -208,12 +215,19 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
     // Making the series single discards its overrides.
     let res = app
         .request(Method::PATCH, &format!("/api/events/{id}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"recurrence": []}))
         .send()
         .await;
     assert_eq!(res.json()["recurrence"], Value::Null);
-    let items = view(app, &cast.owner, cast.calendar, "2025-04-01", "2025-04-30").await;
+    let items = view(
+        app,
+        &cast.creator,
+        cast.calendar,
+        "2025-04-01",
+        "2025-04-30",
+    )
+    .await;
     assert_eq!(
         items.len(),
         2,
@@ -230,13 +244,13 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
     let cast = Cast::new(app).await;
     let e = create(
         app,
-        &cast.owner,
+        &cast.creator,
         series_body(cast.calendar, &["RRULE:FREQ=DAILY;COUNT=10"]),
     )
     .await;
     let id = e["id"].as_i64().unwrap();
     app.request(Method::PATCH, &format!("/api/events/{id}?scope=following"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"name": "Later"}))
         .send()
         .await
@@ -245,7 +259,7 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
         Method::PATCH,
         &format!("/api/events/{id}?scope=following&from=2025-04-05T10:00:00.000Z"),
     )
-    .as_user(&cast.owner)
+    .as_user(&cast.creator)
     .json(&json!({"name": "Later"}))
     .send()
     .await
@@ -255,7 +269,7 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
             Method::PATCH,
             &format!("/api/events/{id}?scope=following&from=2025-04-05T09:00:00.000Z"),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"name": "Later"}))
         .send()
         .await;
@@ -280,7 +294,7 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
     );
     let old = app
         .request(Method::GET, &format!("/api/events/{id}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
@@ -288,7 +302,14 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
         old["recurrence"],
         json!(["RRULE:FREQ=DAILY;UNTIL=20250405T085959Z"])
     );
-    let items = view(app, &cast.owner, cast.calendar, "2025-03-01", "2025-05-01").await;
+    let items = view(
+        app,
+        &cast.creator,
+        cast.calendar,
+        "2025-03-01",
+        "2025-05-01",
+    )
+    .await;
     let names: Vec<&str> = items
         .iter()
         .map(|i| i["event"]["name"].as_str().unwrap())
@@ -300,20 +321,20 @@ async fn this_and_following_splits_the_series(app: &TestApp) {
             Method::PATCH,
             &format!("/api/events/{id}?scope=following&from=2025-04-01T09:00:00.000Z"),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .json(&json!({"name": "Early"}))
         .send()
         .await;
     assert_eq!(res.json()["id"], json!(id));
     assert_eq!(res.json()["name"], "Early");
-    let single = create(app, &cast.owner, arrangement(cast.calendar, &[])).await["id"]
+    let single = create(app, &cast.creator, arrangement(cast.calendar, &[])).await["id"]
         .as_i64()
         .unwrap();
     app.request(
         Method::PATCH,
         &format!("/api/events/{single}?scope=following&from=2025-04-01T09:00:00.000Z"),
     )
-    .as_user(&cast.owner)
+    .as_user(&cast.creator)
     .json(&json!({}))
     .send()
     .await
@@ -330,12 +351,19 @@ async fn all_day_series_use_dates_and_exdates(app: &TestApp) {
     body["startedAt"] = json!("2025-04-01");
     body["endedAt"] = json!("2025-04-03");
     body["timeZone"] = json!("America/New_York");
-    let e = create(app, &cast.owner, body).await;
+    let e = create(app, &cast.creator, body).await;
     assert_eq!(
         (e["startedAt"].clone(), e["endedAt"].clone()),
         (json!("2025-04-01"), json!("2025-04-03"))
     );
-    let items = view(app, &cast.owner, cast.calendar, "2025-03-01", "2025-05-01").await;
+    let items = view(
+        app,
+        &cast.creator,
+        cast.calendar,
+        "2025-03-01",
+        "2025-05-01",
+    )
+    .await;
     let spans: Vec<(&str, &str, &str)> = items
         .iter()
         .map(|i| {
@@ -360,7 +388,7 @@ async fn all_day_series_use_dates_and_exdates(app: &TestApp) {
             Method::DELETE,
             &format!("/api/events/{id}/occurrences/2025-04-15")
         )
-        .bearer(&cast.owner.access)
+        .bearer(&cast.creator.access)
         .send()
         .await
         .status,
@@ -368,14 +396,14 @@ async fn all_day_series_use_dates_and_exdates(app: &TestApp) {
     );
     let series = app
         .request(Method::GET, &format!("/api/events/{id}"))
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await
         .json();
     assert_eq!(series["recurrence"][2], "EXDATE;VALUE=DATE:20250415");
     let items = view(
         app,
-        &cast.owner,
+        &cast.creator,
         cast.calendar,
         "2025-04-02T04:00:00Z",
         "2025-04-02T05:00:00Z",
@@ -393,8 +421,8 @@ async fn the_occurrence_cap_keeps_the_earliest_and_marks_the_response(app: &Test
     let mut body = series_body(cast.calendar, &["RRULE:FREQ=DAILY"]);
     body["startedAt"] = json!("2020-01-01T09:00:00Z");
     body["endedAt"] = json!("2020-01-01T09:30:00Z");
-    create(app, &cast.owner, body).await;
-    let plain = create(app, &cast.owner, arrangement(cast.calendar, &[])).await["id"]
+    create(app, &cast.creator, body).await;
+    let plain = create(app, &cast.creator, arrangement(cast.calendar, &[])).await["id"]
         .as_i64()
         .unwrap();
     let res = app
@@ -402,10 +430,10 @@ async fn the_occurrence_cap_keeps_the_earliest_and_marks_the_response(app: &Test
             Method::GET,
             &format!(
                 "/api/calendars/{}/members/{}/events?startDate=2020-01-01&endDate=2030-01-01",
-                cast.calendar, cast.owner.id
+                cast.calendar, cast.creator.id
             ),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await;
     assert_eq!(res.status, 200);
@@ -424,10 +452,10 @@ async fn the_occurrence_cap_keeps_the_earliest_and_marks_the_response(app: &Test
             Method::GET,
             &format!(
                 "/api/calendars/{}/members/{}/events?startDate=2025-01-01&endDate=2025-01-31",
-                cast.calendar, cast.owner.id
+                cast.calendar, cast.creator.id
             ),
         )
-        .as_user(&cast.owner)
+        .as_user(&cast.creator)
         .send()
         .await;
     assert!(res.header("x-chronos-truncated").is_none());

@@ -304,7 +304,29 @@ async fn a_password_change_keeps_this_session_and_revokes_the_others(app: &TestA
         u.password_version, 1,
         "outstanding reset tokens are invalidated"
     );
-    let _ = (laptop, reset_token);
+    let reset = app
+        .state
+        .tokens
+        .verify(TokenKind::ResetPassword, &reset_token)
+        .unwrap();
+    assert_ne!(
+        reset.pv,
+        Some(u.password_version),
+        "the reset route refuses a token of an older password version"
+    );
+    let laptop = app
+        .state
+        .tokens
+        .verify(TokenKind::Refresh, &laptop.refresh)
+        .unwrap();
+    let nonce = laptop.nonce.unwrap_or_default();
+    assert!(
+        sessions::find_nonce(&mut c, alice.id, &nonce)
+            .await
+            .unwrap()
+            .is_none(),
+        "the other session's refresh token is gone"
+    );
     assert!(
         app.state
             .hasher
