@@ -29,7 +29,7 @@ use crate::jobs::{self, Delivery};
 /// `async fn(Backend) -> Option<TestApp>`; the tests are `name::sqlite` and `name::mysql`.
 #[macro_export]
 macro_rules! db_tests {
-    ($spawn:path => $($name:ident),* $(,)?) => {
+    ($spawn:path, $($name:ident),* $(,)?) => {
         $(
             mod $name {
                 #[allow(unused_imports)]

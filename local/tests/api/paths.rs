@@ -10,7 +10,10 @@ async fn spawn(backend: Backend) -> Option<TestApp> {
     TestApp::spawn(backend, chronos_local::routes).await
 }
 
-shared::db_tests!(spawn => segments_that_are_not_utf8_get_the_contracts_json_errors);
+shared::db_tests!(
+    spawn,
+    segments_that_are_not_utf8_get_the_contracts_json_errors
+);
 
 async fn segments_that_are_not_utf8_get_the_contracts_json_errors(app: &TestApp) {
     let alice = app.signed_up("alice").await;

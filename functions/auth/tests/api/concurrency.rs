@@ -16,7 +16,12 @@ fn refresh_body(token: &str) -> Value {
     json!({"refreshToken": token})
 }
 
-shared::db_tests!(spawn => parallel_refreshes_during_rotation_all_get_the_one_successor, parallel_wrong_passwords_get_exactly_five_checks, a_login_racing_a_password_reset_gets_no_session);
+shared::db_tests!(
+    spawn,
+    parallel_refreshes_during_rotation_all_get_the_one_successor,
+    parallel_wrong_passwords_get_exactly_five_checks,
+    a_login_racing_a_password_reset_gets_no_session
+);
 
 async fn parallel_refreshes_during_rotation_all_get_the_one_successor(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -4,7 +4,16 @@ use super::helpers::*;
 
 const ORIGIN: &str = "http://localhost:5173";
 
-shared::db_tests!(spawn => the_csrf_token_route_sets_a_seed_cookie_and_the_same_cookie_gives_the_same_token, every_write_without_a_valid_csrf_token_is_refused_before_routing, preflights_are_answered_on_any_path_without_auth_or_csrf, responses_carry_vary_and_cors_headers_only_for_the_frontend_origin, unknown_routes_and_methods_are_404_with_the_requested_path, one_trailing_slash_is_tolerated, head_is_answered_on_get_routes_and_api_responses_are_not_cached);
+shared::db_tests!(
+    spawn,
+    the_csrf_token_route_sets_a_seed_cookie_and_the_same_cookie_gives_the_same_token,
+    every_write_without_a_valid_csrf_token_is_refused_before_routing,
+    preflights_are_answered_on_any_path_without_auth_or_csrf,
+    responses_carry_vary_and_cors_headers_only_for_the_frontend_origin,
+    unknown_routes_and_methods_are_404_with_the_requested_path,
+    one_trailing_slash_is_tolerated,
+    head_is_answered_on_get_routes_and_api_responses_are_not_cached
+);
 
 async fn the_csrf_token_route_sets_a_seed_cookie_and_the_same_cookie_gives_the_same_token(
     app: &TestApp,

@@ -32,7 +32,17 @@ async fn reset_link(app: &TestApp, email: &str) -> String {
     app.last_link(email, RESET_SUBJECT).await
 }
 
-shared::db_tests!(spawn => the_confirmation_link_verifies_the_address_idempotently, bad_confirmation_tokens_are_400_and_a_deleted_user_is_404, public_token_routes_ignore_a_stale_authorization_header, a_reset_request_always_answers_201_and_mails_only_existing_users, a_reset_link_sets_the_password_once_verifies_and_revokes_sessions, a_password_change_invalidates_older_reset_links, a_reset_clears_the_login_throttle, reset_validation_runs_before_the_token_check_and_expired_links_fail);
+shared::db_tests!(
+    spawn,
+    the_confirmation_link_verifies_the_address_idempotently,
+    bad_confirmation_tokens_are_400_and_a_deleted_user_is_404,
+    public_token_routes_ignore_a_stale_authorization_header,
+    a_reset_request_always_answers_201_and_mails_only_existing_users,
+    a_reset_link_sets_the_password_once_verifies_and_revokes_sessions,
+    a_password_change_invalidates_older_reset_links,
+    a_reset_clears_the_login_throttle,
+    reset_validation_runs_before_the_token_check_and_expired_links_fail
+);
 
 async fn the_confirmation_link_verifies_the_address_idempotently(app: &TestApp) {
     post(app, "/api/auth/register", registration("Alice")).await;

@@ -25,7 +25,11 @@ async fn through_lambda(app: &TestApp, event: &str) -> (u16, Vec<(String, String
     (status, headers, body)
 }
 
-shared::db_tests!(spawn => an_http_api_get_event_is_served, an_http_api_post_event_with_cookies_passes_csrf_and_registers);
+shared::db_tests!(
+    spawn,
+    an_http_api_get_event_is_served,
+    an_http_api_post_event_with_cookies_passes_csrf_and_registers
+);
 
 async fn an_http_api_get_event_is_served(app: &TestApp) {
     let event = include_str!("../fixtures/apigw_v2_csrf_token.json");

@@ -4,7 +4,16 @@ use super::helpers::*;
 use chrono::TimeDelta;
 use shared::auth::tokens::TokenKind;
 
-shared::db_tests!(spawn => login_returns_the_own_profile_and_both_tokens, unknown_email_and_wrong_password_get_the_same_401, login_validation, five_failures_in_fifteen_minutes_lock_the_address, a_successful_login_clears_the_failures, unknown_addresses_are_throttled_too_and_429s_are_not_counted, an_unverified_403_is_not_a_failure);
+shared::db_tests!(
+    spawn,
+    login_returns_the_own_profile_and_both_tokens,
+    unknown_email_and_wrong_password_get_the_same_401,
+    login_validation,
+    five_failures_in_fifteen_minutes_lock_the_address,
+    a_successful_login_clears_the_failures,
+    unknown_addresses_are_throttled_too_and_429s_are_not_counted,
+    an_unverified_403_is_not_a_failure
+);
 
 async fn login_returns_the_own_profile_and_both_tokens(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -3,7 +3,15 @@
 use super::helpers::*;
 use shared::db::calendars;
 
-shared::db_tests!(spawn => registration_creates_an_unverified_user_with_main_and_holiday_calendars, last_name_empty_string_is_stored_as_null_and_time_zone_defaults_to_utc, an_address_in_use_in_any_case_is_a_conflict, invalid_registrations_get_one_message_per_field_in_table_order, malformed_and_oversized_bodies_are_rejected, an_empty_body_counts_as_an_empty_object);
+shared::db_tests!(
+    spawn,
+    registration_creates_an_unverified_user_with_main_and_holiday_calendars,
+    last_name_empty_string_is_stored_as_null_and_time_zone_defaults_to_utc,
+    an_address_in_use_in_any_case_is_a_conflict,
+    invalid_registrations_get_one_message_per_field_in_table_order,
+    malformed_and_oversized_bodies_are_rejected,
+    an_empty_body_counts_as_an_empty_object
+);
 
 async fn registration_creates_an_unverified_user_with_main_and_holiday_calendars(app: &TestApp) {
     let res = post(app, "/api/auth/register", registration("Alice")).await;

@@ -32,7 +32,17 @@ async fn sessions_of(app: &TestApp, id: i64) -> i64 {
     session_rows::count_user_sessions(&mut c, id).await.unwrap()
 }
 
-shared::db_tests!(spawn => a_refresh_within_a_day_issues_only_an_access_token, a_refresh_after_a_day_rotates_and_parallel_tabs_get_the_same_successor, reusing_a_token_replaced_over_two_minutes_ago_revokes_every_session, a_refresh_token_expires_seven_days_after_its_nonce_was_created, logout_ends_that_session_only, logout_with_a_token_in_its_grace_period_ends_the_session, every_bad_refresh_token_is_the_same_400_never_401_or_403, a_csrf_failure_on_refresh_and_logout_is_400);
+shared::db_tests!(
+    spawn,
+    a_refresh_within_a_day_issues_only_an_access_token,
+    a_refresh_after_a_day_rotates_and_parallel_tabs_get_the_same_successor,
+    reusing_a_token_replaced_over_two_minutes_ago_revokes_every_session,
+    a_refresh_token_expires_seven_days_after_its_nonce_was_created,
+    logout_ends_that_session_only,
+    logout_with_a_token_in_its_grace_period_ends_the_session,
+    every_bad_refresh_token_is_the_same_400_never_401_or_403,
+    a_csrf_failure_on_refresh_and_logout_is_400
+);
 
 async fn a_refresh_within_a_day_issues_only_an_access_token(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -21,7 +21,15 @@ fn check(res: &TestResponse, expected: Expect, why: &str) {
 
 const UNAUTH: Expect = (401, Some("Unauthorized"));
 
-shared::db_tests!(spawn => reading_a_calendar_and_its_members, renaming_needs_an_owner_and_deleting_needs_the_creator, sharing_and_changing_roles_need_the_creator, members_change_only_their_own_colour_and_visibility, members_leave_and_only_the_creator_removes_others, any_authenticated_user_creates_calendars);
+shared::db_tests!(
+    spawn,
+    reading_a_calendar_and_its_members,
+    renaming_needs_an_owner_and_deleting_needs_the_creator,
+    sharing_and_changing_roles_need_the_creator,
+    members_change_only_their_own_colour_and_visibility,
+    members_leave_and_only_the_creator_removes_others,
+    any_authenticated_user_creates_calendars
+);
 
 async fn reading_a_calendar_and_its_members(app: &TestApp) {
     let cast = Cast::new(app).await;

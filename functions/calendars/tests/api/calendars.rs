@@ -2,7 +2,15 @@
 
 use super::helpers::*;
 
-shared::db_tests!(spawn => a_created_calendar_has_an_owner_membership_with_its_colour, calendar_validation, patch_changes_only_what_was_sent_and_an_empty_body_changes_nothing, main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared, unknown_calendars, deleting_a_calendar_removes_every_membership_in_one_go);
+shared::db_tests!(
+    spawn,
+    a_created_calendar_has_an_owner_membership_with_its_colour,
+    calendar_validation,
+    patch_changes_only_what_was_sent_and_an_empty_body_changes_nothing,
+    main_and_holiday_calendars_can_be_renamed_but_not_deleted_or_shared,
+    unknown_calendars,
+    deleting_a_calendar_removes_every_membership_in_one_go
+);
 
 async fn a_created_calendar_has_an_owner_membership_with_its_colour(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -13,7 +13,16 @@ async fn set_country(app: &TestApp, user: &TestUser, code: &str) {
     shared::db::users::update_profile(&mut c, &u).await.unwrap();
 }
 
-shared::db_tests!(spawn => holidays_of_several_countries_come_from_the_offline_dataset, a_holiday_on_31_december_ends_on_1_january_of_the_next_year, without_a_year_the_current_and_next_utc_years_are_listed, a_country_without_data_and_years_outside_the_dataset_give_an_empty_list, the_year_is_validated, synced_rows_replace_the_dataset_for_their_country_and_year, the_dataset_is_loaded_once_per_country);
+shared::db_tests!(
+    spawn,
+    holidays_of_several_countries_come_from_the_offline_dataset,
+    a_holiday_on_31_december_ends_on_1_january_of_the_next_year,
+    without_a_year_the_current_and_next_utc_years_are_listed,
+    a_country_without_data_and_years_outside_the_dataset_give_an_empty_list,
+    the_year_is_validated,
+    synced_rows_replace_the_dataset_for_their_country_and_year,
+    the_dataset_is_loaded_once_per_country
+);
 
 async fn holidays_of_several_countries_come_from_the_offline_dataset(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -3,7 +3,7 @@
 use super::helpers::*;
 use tower::ServiceExt;
 
-shared::db_tests!(spawn => an_http_api_holidays_event_is_served);
+shared::db_tests!(spawn, an_http_api_holidays_event_is_served);
 
 async fn an_http_api_holidays_event_is_served(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -2,7 +2,14 @@
 
 use super::helpers::*;
 
-shared::db_tests!(spawn => an_invitation_is_a_pending_membership_with_the_inviters_colour_and_an_email, invitation_errors_in_the_contract_order, confirming_is_public_idempotent_and_takes_the_calendar_from_the_token, member_updates_take_exactly_one_field, removal_errors_and_declining_an_invitation);
+shared::db_tests!(
+    spawn,
+    an_invitation_is_a_pending_membership_with_the_inviters_colour_and_an_email,
+    invitation_errors_in_the_contract_order,
+    confirming_is_public_idempotent_and_takes_the_calendar_from_the_token,
+    member_updates_take_exactly_one_field,
+    removal_errors_and_declining_an_invitation
+);
 
 async fn an_invitation_is_a_pending_membership_with_the_inviters_colour_and_an_email(
     app: &TestApp,

@@ -40,7 +40,12 @@ async fn new_event(app: &TestApp, cast: &Cast, recurring: bool) -> i64 {
     create(app, &cast.owner, body).await["id"].as_i64().unwrap()
 }
 
-shared::db_tests!(spawn => reading_and_editing_events, deleting_events_and_participants, single_occurrences);
+shared::db_tests!(
+    spawn,
+    reading_and_editing_events,
+    deleting_events_and_participants,
+    single_occurrences
+);
 
 async fn reading_and_editing_events(app: &TestApp) {
     let cast = Cast::new(app).await;

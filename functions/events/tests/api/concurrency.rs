@@ -31,7 +31,18 @@ async fn doomed_calendar(app: &TestApp, cast: &Cast) -> i64 {
     res.json()["id"].as_i64().unwrap()
 }
 
-shared::db_tests!(spawn => parallel_patches_with_one_if_match_let_exactly_one_through, parallel_deletes_with_one_if_match_delete_once, parallel_cancellations_of_different_occurrences_keep_every_exdate, parallel_renames_without_if_match_all_apply_in_turn, parallel_clicks_of_one_calendar_invitation_confirm_it_once, events_created_while_their_calendar_is_deleted_get_201_or_403_never_500, parallel_invitations_of_one_user_make_one_participation, a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500, events_deleted_while_their_calendar_is_deleted_never_deadlock);
+shared::db_tests!(
+    spawn,
+    parallel_patches_with_one_if_match_let_exactly_one_through,
+    parallel_deletes_with_one_if_match_delete_once,
+    parallel_cancellations_of_different_occurrences_keep_every_exdate,
+    parallel_renames_without_if_match_all_apply_in_turn,
+    parallel_clicks_of_one_calendar_invitation_confirm_it_once,
+    events_created_while_their_calendar_is_deleted_get_201_or_403_never_500,
+    parallel_invitations_of_one_user_make_one_participation,
+    a_series_split_while_its_calendar_is_deleted_gets_200_or_404_never_500,
+    events_deleted_while_their_calendar_is_deleted_never_deadlock
+);
 
 async fn parallel_patches_with_one_if_match_let_exactly_one_through(app: &TestApp) {
     let cast = Cast::new(app).await;
@@ -362,7 +373,10 @@ async fn events_deleted_while_their_calendar_is_deleted_never_deadlock(app: &Tes
     }
 }
 
-shared::db_tests!(spawn => a_member_removed_while_deleting_their_tasks_never_gets_a_500);
+shared::db_tests!(
+    spawn,
+    a_member_removed_while_deleting_their_tasks_never_gets_a_500
+);
 
 async fn a_member_removed_while_deleting_their_tasks_never_gets_a_500(app: &TestApp) {
     let cast = Cast::new(app).await;

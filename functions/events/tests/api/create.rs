@@ -2,7 +2,16 @@
 
 use super::helpers::*;
 
-shared::db_tests!(spawn => an_arrangement_creates_home_participations_and_invites_participants, a_reminder_is_accepted_by_every_member_and_a_task_by_its_creator, creation_is_validated_field_by_field, who_may_create_events_where, patch_merges_values_keeps_absent_fields_and_checks_if_match, deleting_needs_the_right_role_and_removes_everything, calendar_deletion_cascades_and_membership_changes_follow_events);
+shared::db_tests!(
+    spawn,
+    an_arrangement_creates_home_participations_and_invites_participants,
+    a_reminder_is_accepted_by_every_member_and_a_task_by_its_creator,
+    creation_is_validated_field_by_field,
+    who_may_create_events_where,
+    patch_merges_values_keeps_absent_fields_and_checks_if_match,
+    deleting_needs_the_right_role_and_removes_everything,
+    calendar_deletion_cascades_and_membership_changes_follow_events
+);
 
 async fn an_arrangement_creates_home_participations_and_invites_participants(app: &TestApp) {
     let cast = Cast::new(app).await;

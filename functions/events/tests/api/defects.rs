@@ -2,7 +2,13 @@
 
 use super::helpers::*;
 
-shared::db_tests!(spawn => an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first, a_patch_that_changes_nothing_keeps_updated_at_and_the_etag, a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does, occurrences_keep_the_milliseconds_of_the_series_start);
+shared::db_tests!(
+    spawn,
+    an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first,
+    a_patch_that_changes_nothing_keeps_updated_at_and_the_etag,
+    a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does,
+    occurrences_keep_the_milliseconds_of_the_series_start
+);
 
 async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first(
     app: &TestApp,

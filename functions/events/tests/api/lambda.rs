@@ -3,7 +3,7 @@
 use super::helpers::*;
 use tower::ServiceExt;
 
-shared::db_tests!(spawn => an_http_api_search_event_is_served);
+shared::db_tests!(spawn, an_http_api_search_event_is_served);
 
 async fn an_http_api_search_event_is_served(app: &TestApp) {
     let cast = Cast::new(app).await;

@@ -31,7 +31,11 @@ fn series(cal: i64, n: usize) -> Value {
 /// The most a response of occurrences may take: the budget plus one item and the envelope.
 const BOUND: usize = (4 << 20) + 64 * 1024;
 
-shared::db_tests!(spawn => a_recurrence_over_the_limits_is_refused, a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound);
+shared::db_tests!(
+    spawn,
+    a_recurrence_over_the_limits_is_refused,
+    a_series_at_the_limits_cannot_make_a_listing_exceed_the_bound
+);
 
 async fn a_recurrence_over_the_limits_is_refused(app: &TestApp) {
     let cast = Cast::new(app).await;

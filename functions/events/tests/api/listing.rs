@@ -12,7 +12,16 @@ fn named(cal: i64, name: &str, start: &str, end: &str) -> Value {
     b
 }
 
-shared::db_tests!(spawn => the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_invitations_in_main, the_calendar_view_renders_every_kind_like_the_event_itself, cursor_and_offset_pages_list_every_event_exactly_once, search_filters_names_literally_types_dates_and_lists_each_event_once);
+shared::db_tests!(
+    spawn,
+    the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_invitations_in_main,
+    the_calendar_view_renders_every_kind_like_the_event_itself,
+    cursor_and_offset_pages_list_every_event_exactly_once,
+    search_matches_names_literally_and_filters_by_type,
+    a_series_is_found_once_through_its_home_membership,
+    a_date_window_lists_the_occurrences_of_a_series,
+    search_parameters_are_validated
+);
 
 async fn the_calendar_view_filters_by_dates_inclusively_and_hides_unconfirmed_invitations_in_main(
     app: &TestApp,
@@ -407,7 +416,164 @@ async fn cursor_and_offset_pages_list_every_event_exactly_once(app: &TestApp) {
     assert_eq!(empty["events"], json!([]));
 }
 
-async fn search_filters_names_literally_types_dates_and_lists_each_event_once(app: &TestApp) {
+async fn search_matches_names_literally_and_filters_by_type(app: &TestApp) {
+    let (cast, _) = searchable(app).await;
+    let q = |s: &str| search_path(&cast.creator, s);
+    assert_eq!(
+        names(
+            app.request(Method::GET, &q("name=0%25+s"))
+                .as_user(&cast.creator)
+                .send()
+                .await
+                .json()
+        ),
+        ["100% sure"]
+    );
+    assert_eq!(
+        names(
+            app.request(Method::GET, &q("name=e_c"))
+                .as_user(&cast.creator)
+                .send()
+                .await
+                .json()
+        ),
+        ["snake_case"]
+    );
+    assert_eq!(
+        names(
+            app.request(Method::GET, &q("name=SNAKE&type=task"))
+                .as_user(&cast.creator)
+                .send()
+                .await
+                .json()
+        ),
+        ["snake_case"]
+    );
+    assert_eq!(
+        names(
+            app.request(Method::GET, &q("name=snake&type=reminder"))
+                .as_user(&cast.creator)
+                .send()
+                .await
+                .json()
+        ),
+        Vec::<String>::new()
+    );
+}
+
+async fn a_series_is_found_once_through_its_home_membership(app: &TestApp) {
+    let (cast, _) = searchable(app).await;
+    let c = cast.calendar;
+    let q = |s: &str| search_path(&cast.creator, s);
+    let res = app
+        .request(Method::GET, &q("name=standup"))
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .json();
+    assert_eq!(
+        res["total"], 1,
+        "the series once, although the owner holds two participations"
+    );
+    let item = &res["events"][0];
+    assert_eq!(item["calendarId"], c, "home calendar membership preferred");
+    assert_eq!(
+        item["calendarMemberId"],
+        membership(app, &cast.creator, c).await
+    );
+    assert!(item.get("recurringEventId").is_none());
+    let keys: Vec<&str> = item
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .take(5)
+        .collect();
+    assert_eq!(
+        keys,
+        ["id", "creatorId", "calendarId", "calendarMemberId", "name"]
+    );
+}
+
+async fn a_date_window_lists_the_occurrences_of_a_series(app: &TestApp) {
+    let (cast, series) = searchable(app).await;
+    let q = |s: &str| search_path(&cast.creator, s);
+    let windowed = app
+        .request(
+            Method::GET,
+            &q("startedAt=2025-04-03T00:00:00Z&endedAt=2025-04-05T23:59:59Z"),
+        )
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .json();
+    assert_eq!(windowed["total"], 1);
+    let occ: Vec<&str> = windowed["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["originalStartedAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        occ,
+        [
+            "2025-04-03T07:00:00.000Z",
+            "2025-04-04T07:00:00.000Z",
+            "2025-04-05T07:00:00.000Z"
+        ]
+    );
+    assert!(
+        windowed["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["recurringEventId"] == series)
+    );
+    assert_eq!(windowed["truncated"], false);
+}
+
+async fn search_parameters_are_validated(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let q = |s: &str| search_path(&cast.creator, s);
+    app.request(Method::GET, &q(""))
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .assert_error(400, json!(["name should not be empty"]));
+    app.request(Method::GET, &q("name=ab"))
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!(["name must be longer than or equal to 3 characters"]),
+        );
+    app.request(Method::GET, &q("name=abc&after[id]=5"))
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!(["after[id] and after[createdAt] must be given together"]),
+        );
+    app.request(Method::GET, &q("name=abc&limit=0"))
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .assert_error(400, json!(["limit must not be less than 1"]));
+    app.request(Method::GET, &q("name=abc&type=meeting"))
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!(["type must be one of the following values: event, arrangement, reminder, task"]),
+        );
+}
+
+/// The creator's events to search: two names with LIKE wildcards, a task and a daily series
+/// (returned: its id).
+async fn searchable(app: &TestApp) -> (Cast, Value) {
     let cast = Cast::new(app).await;
     let c = cast.calendar;
     create(
@@ -449,150 +615,20 @@ async fn search_filters_names_literally_types_dates_and_lists_each_event_once(ap
     daily["recurrence"] = json!(["RRULE:FREQ=DAILY;COUNT=20"]);
     daily["participantIds"] = json!([cast.creator.id]);
     let series = create(app, &cast.creator, daily).await["id"].clone();
-    let q = |s: &str| format!("/api/users/{}/events?{s}", cast.creator.id);
-    let names = |v: Value| {
-        v["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["name"].as_str().unwrap().to_string())
-            .collect::<Vec<_>>()
-    };
-    assert_eq!(
-        names(
-            app.request(Method::GET, &q("name=0%25+s"))
-                .as_user(&cast.creator)
-                .send()
-                .await
-                .json()
-        ),
-        ["100% sure"]
-    );
-    assert_eq!(
-        names(
-            app.request(Method::GET, &q("name=e_c"))
-                .as_user(&cast.creator)
-                .send()
-                .await
-                .json()
-        ),
-        ["snake_case"]
-    );
-    assert_eq!(
-        names(
-            app.request(Method::GET, &q("name=SNAKE&type=task"))
-                .as_user(&cast.creator)
-                .send()
-                .await
-                .json()
-        ),
-        ["snake_case"]
-    );
-    assert_eq!(
-        names(
-            app.request(Method::GET, &q("name=snake&type=reminder"))
-                .as_user(&cast.creator)
-                .send()
-                .await
-                .json()
-        ),
-        Vec::<String>::new()
-    );
+    (cast, series)
+}
 
-    let res = app
-        .request(Method::GET, &q("name=standup"))
-        .as_user(&cast.creator)
-        .send()
-        .await
-        .json();
-    assert_eq!(
-        res["total"], 1,
-        "the series once, although the owner holds two participations"
-    );
-    let item = &res["events"][0];
-    assert_eq!(item["calendarId"], c, "home calendar membership preferred");
-    assert_eq!(
-        item["calendarMemberId"],
-        membership(app, &cast.creator, c).await
-    );
-    assert!(item.get("recurringEventId").is_none());
-    let keys: Vec<&str> = item
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(String::as_str)
-        .take(5)
-        .collect();
-    assert_eq!(
-        keys,
-        ["id", "creatorId", "calendarId", "calendarMemberId", "name"]
-    );
+/// The U8 path of `user` with a query.
+fn search_path(user: &TestUser, query: &str) -> String {
+    format!("/api/users/{}/events?{query}", user.id)
+}
 
-    let windowed = app
-        .request(
-            Method::GET,
-            &q("startedAt=2025-04-03T00:00:00Z&endedAt=2025-04-05T23:59:59Z"),
-        )
-        .as_user(&cast.creator)
-        .send()
-        .await
-        .json();
-    assert_eq!(windowed["total"], 1);
-    let occ: Vec<&str> = windowed["events"]
+/// The names of a page's items.
+fn names(v: Value) -> Vec<String> {
+    v["events"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|e| e["originalStartedAt"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        occ,
-        [
-            "2025-04-03T07:00:00.000Z",
-            "2025-04-04T07:00:00.000Z",
-            "2025-04-05T07:00:00.000Z"
-        ]
-    );
-    assert!(
-        windowed["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|e| e["recurringEventId"] == series)
-    );
-    assert_eq!(windowed["truncated"], false);
-
-    app.request(Method::GET, &q(""))
-        .as_user(&cast.creator)
-        .send()
-        .await
-        .assert_error(400, json!(["name should not be empty"]));
-    app.request(Method::GET, &q("name=ab"))
-        .as_user(&cast.creator)
-        .send()
-        .await
-        .assert_error(
-            400,
-            json!(["name must be longer than or equal to 3 characters"]),
-        );
-    app.request(Method::GET, &q("name=abc&after[id]=5"))
-        .as_user(&cast.creator)
-        .send()
-        .await
-        .assert_error(
-            400,
-            json!(["after[id] and after[createdAt] must be given together"]),
-        );
-    app.request(Method::GET, &q("name=abc&limit=0"))
-        .as_user(&cast.creator)
-        .send()
-        .await
-        .assert_error(400, json!(["limit must not be less than 1"]));
-    app.request(Method::GET, &q("name=abc&type=meeting"))
-        .as_user(&cast.creator)
-        .send()
-        .await
-        .assert_error(
-            400,
-            json!(["type must be one of the following values: event, arrangement, reminder, task"]),
-        );
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect()
 }

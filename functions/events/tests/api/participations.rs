@@ -2,7 +2,16 @@
 
 use super::helpers::*;
 
-shared::db_tests!(spawn => an_invitee_confirms_from_the_link_then_answers_everywhere_at_once, participation_updates_are_validated_and_owned, inviting_removing_and_reinviting, confirmation_tokens_are_checked);
+shared::db_tests!(
+    spawn,
+    an_invitee_confirms_from_the_link_then_answers_everywhere_at_once,
+    participation_updates_are_validated_and_owned,
+    invitations_are_checked_in_the_contract_order,
+    reinviting_resends_the_email_and_leaving_voids_the_link,
+    a_removed_home_member_is_set_to_null_and_their_invitation_voided,
+    someone_who_answered_cannot_be_invited_again,
+    confirmation_tokens_are_checked
+);
 
 async fn an_invitee_confirms_from_the_link_then_answers_everywhere_at_once(app: &TestApp) {
     let cast = Cast::new(app).await;
@@ -136,8 +145,14 @@ async fn participation_updates_are_validated_and_owned(app: &TestApp) {
             400,
             json!(["At least one field (responseStatus or color) must be provided"]),
         );
-    app.request(Method::PATCH, &path).as_user(&cast.editor).json(&json!({"responseStatus": "accepted", "color": "#000000"})).send().await
-        .assert_error(400, json!(["You can update either responseStatus or color, but not multiple fields at the same time"]));
+    let both =
+        "You can update either responseStatus or color, but not multiple fields at the same time";
+    app.request(Method::PATCH, &path)
+        .as_user(&cast.editor)
+        .json(&json!({"responseStatus": "accepted", "color": "#000000"}))
+        .send()
+        .await
+        .assert_error(400, json!([both]));
     app.request(Method::PATCH, &path)
         .as_user(&cast.editor)
         .json(&json!({"responseStatus": "invited"}))
@@ -197,12 +212,8 @@ async fn participation_updates_are_validated_and_owned(app: &TestApp) {
     .assert_error(404, json!("Event participation not found"));
 }
 
-async fn inviting_removing_and_reinviting(app: &TestApp) {
-    let cast = Cast::new(app).await;
-    let id = create(app, &cast.editor, arrangement(cast.calendar, &[])).await["id"]
-        .as_i64()
-        .unwrap();
-    let path = format!("/api/events/{id}/calendar-members");
+async fn invitations_are_checked_in_the_contract_order(app: &TestApp) {
+    let (cast, _, path) = invitable(app).await;
     let c = cast.calendar;
     app.request(Method::POST, &path)
         .as_user(&cast.creator)
@@ -243,6 +254,25 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
         .send()
         .await
         .assert_error(404, json!("User not found"));
+    let mut task = arrangement(c, &[]);
+    task["type"] = json!("task");
+    let t = create(app, &cast.creator, task).await["id"]
+        .as_i64()
+        .unwrap();
+    app.request(Method::POST, &format!("/api/events/{t}/calendar-members"))
+        .as_user(&cast.creator)
+        .json(&json!({"calendarId": c, "userId": cast.guest.id}))
+        .send()
+        .await
+        .assert_error(
+            400,
+            json!("Only arrangements can have invited participants"),
+        );
+}
+
+async fn reinviting_resends_the_email_and_leaving_voids_the_link(app: &TestApp) {
+    let (cast, id, path) = invitable(app).await;
+    let c = cast.calendar;
     let res = app
         .request(Method::POST, &path)
         .as_user(&cast.creator)
@@ -288,6 +318,11 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
     .send()
     .await
     .assert_error(404, json!("Event participation not found"));
+}
+
+async fn a_removed_home_member_is_set_to_null_and_their_invitation_voided(app: &TestApp) {
+    let (cast, id, path) = invitable(app).await;
+    let c = cast.calendar;
     // A home-calendar member removed is set to null and the invitation becomes invalid.
     let res = app
         .request(Method::POST, &path)
@@ -352,6 +387,11 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
         200,
         "null again is fine"
     );
+}
+
+async fn someone_who_answered_cannot_be_invited_again(app: &TestApp) {
+    let (cast, id, path) = invitable(app).await;
+    let c = cast.calendar;
     // Someone who already answered cannot be invited again.
     let res = app
         .request(Method::POST, &path)
@@ -375,20 +415,16 @@ async fn inviting_removing_and_reinviting(app: &TestApp) {
         .send()
         .await
         .assert_error(400, json!("User is already a participant of this event"));
-    let mut task = arrangement(c, &[]);
-    task["type"] = json!("task");
-    let t = create(app, &cast.creator, task).await["id"]
+}
+
+/// An arrangement of the editor in the team calendar, with its P2 path.
+async fn invitable(app: &TestApp) -> (Cast, i64, String) {
+    let cast = Cast::new(app).await;
+    let id = create(app, &cast.editor, arrangement(cast.calendar, &[])).await["id"]
         .as_i64()
         .unwrap();
-    app.request(Method::POST, &format!("/api/events/{t}/calendar-members"))
-        .as_user(&cast.creator)
-        .json(&json!({"calendarId": c, "userId": cast.guest.id}))
-        .send()
-        .await
-        .assert_error(
-            400,
-            json!("Only arrangements can have invited participants"),
-        );
+    let path = format!("/api/events/{id}/calendar-members");
+    (cast, id, path)
 }
 
 async fn confirmation_tokens_are_checked(app: &TestApp) {

@@ -26,7 +26,14 @@ async fn view(app: &TestApp, u: &TestUser, cal: i64, from: &str, to: &str) -> Ve
     res.json().as_array().unwrap().clone()
 }
 
-shared::db_tests!(spawn => a_weekly_series_expands_in_its_zone_across_dst, one_occurrence_is_moved_renamed_and_another_cancelled, this_and_following_splits_the_series, all_day_series_use_dates_and_exdates, the_occurrence_cap_keeps_the_earliest_and_marks_the_response);
+shared::db_tests!(
+    spawn,
+    a_weekly_series_expands_in_its_zone_across_dst,
+    one_occurrence_is_moved_renamed_and_another_cancelled,
+    this_and_following_splits_the_series,
+    all_day_series_use_dates_and_exdates,
+    the_occurrence_cap_keeps_the_earliest_and_marks_the_response
+);
 
 async fn a_weekly_series_expands_in_its_zone_across_dst(app: &TestApp) {
     let cast = Cast::new(app).await;
@@ -77,7 +84,16 @@ async fn one_occurrence_is_moved_renamed_and_another_cancelled(app: &TestApp) {
     )
     .await;
     let id = e["id"].as_i64().unwrap();
-    let res = app.request(Method::PATCH, &format!("/api/events/{id}/occurrences/2025-04-02T09%3A00%3A00.000Z")).as_user(&cast.editor).json(&json!({"name": "Moved", "startedAt": "2025-04-02T12:00:00Z", "endedAt": "2025-04-02T13:00:00Z"})).send().await;
+    let moved = format!("/api/events/{id}/occurrences/2025-04-02T09%3A00%3A00.000Z");
+    let res = app
+        .request(Method::PATCH, &moved)
+        .as_user(&cast.editor)
+        .json(
+            &json!({"name": "Moved", "startedAt": "2025-04-02T12:00:00Z",
+            "endedAt": "2025-04-02T13:00:00Z"}),
+        )
+        .send()
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let occ = res.json();
     assert_eq!(

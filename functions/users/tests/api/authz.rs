@@ -16,7 +16,14 @@ const PROTECTED: [(&str, &str); 8] = [
     ("GET", "/api/users/{id}/calendars/"),
 ];
 
-shared::db_tests!(spawn => every_protected_route_needs_a_valid_access_token_of_an_existing_user, an_expired_access_token_is_401, own_account_routes_refuse_other_users, validation_runs_before_the_own_account_check, writes_need_csrf_before_anything_else);
+shared::db_tests!(
+    spawn,
+    every_protected_route_needs_a_valid_access_token_of_an_existing_user,
+    an_expired_access_token_is_401,
+    own_account_routes_refuse_other_users,
+    validation_runs_before_the_own_account_check,
+    writes_need_csrf_before_anything_else
+);
 
 async fn every_protected_route_needs_a_valid_access_token_of_an_existing_user(app: &TestApp) {
     let alice = app.signed_up("alice").await;

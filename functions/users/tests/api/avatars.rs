@@ -2,7 +2,15 @@
 
 use super::helpers::*;
 
-shared::db_tests!(spawn => a_png_is_stored_under_a_new_name_and_served_once_referenced, a_jpeg_is_detected_by_magic_bytes_whatever_it_is_called, bad_uploads_are_rejected_with_the_contract_messages, only_ones_own_upload_can_become_the_profile_picture, a_replaced_upload_is_deleted, the_default_avatar_is_always_served_and_unknown_names_are_404);
+shared::db_tests!(
+    spawn,
+    a_png_is_stored_under_a_new_name_and_served_once_referenced,
+    a_jpeg_is_detected_by_magic_bytes_whatever_it_is_called,
+    bad_uploads_are_rejected_with_the_contract_messages,
+    only_ones_own_upload_can_become_the_profile_picture,
+    a_replaced_upload_is_deleted,
+    the_default_avatar_is_always_served_and_unknown_names_are_404
+);
 
 async fn a_png_is_stored_under_a_new_name_and_served_once_referenced(app: &TestApp) {
     let alice = app.signed_up("alice").await;
@@ -204,7 +212,11 @@ async fn served(app: &TestApp, name: &str) -> u16 {
     app.request(Method::GET, &path).send().await.status.as_u16()
 }
 
-shared::db_tests!(spawn => a_new_upload_replaces_the_previous_unreferenced_one, uploads_beyond_ten_an_hour_are_refused_with_429);
+shared::db_tests!(
+    spawn,
+    a_new_upload_replaces_the_previous_unreferenced_one,
+    uploads_beyond_ten_an_hour_are_refused_with_429
+);
 
 async fn a_new_upload_replaces_the_previous_unreferenced_one(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -3,7 +3,10 @@
 use super::helpers::*;
 use tower::ServiceExt;
 
-shared::db_tests!(spawn => an_http_api_event_with_a_bearer_token_and_query_is_served);
+shared::db_tests!(
+    spawn,
+    an_http_api_event_with_a_bearer_token_and_query_is_served
+);
 
 async fn an_http_api_event_with_a_bearer_token_and_query_is_served(app: &TestApp) {
     let alice = app.signed_up("alice").await;

@@ -2,7 +2,12 @@
 
 use super::helpers::*;
 
-shared::db_tests!(spawn => countries_are_the_249_iso_codes_sorted_by_name, health_answers_ok_while_the_database_answers, a_broken_schema_gives_the_generic_500);
+shared::db_tests!(
+    spawn,
+    countries_are_the_249_iso_codes_sorted_by_name,
+    health_answers_ok_while_the_database_answers,
+    a_broken_schema_gives_the_generic_500
+);
 
 async fn countries_are_the_249_iso_codes_sorted_by_name(app: &TestApp) {
     let res = app.request(Method::GET, "/api/countries").send().await;

@@ -4,7 +4,18 @@ use super::helpers::*;
 use shared::auth::tokens::TokenKind;
 use shared::db::sessions;
 
-shared::db_tests!(spawn => users_are_found_by_exact_email_case_insensitively_as_public_users, a_plus_sent_unencoded_is_read_as_plus, a_user_sees_their_own_profile_and_others_only_through_a_shared_calendar, path_ids_must_be_positive_integers, the_profile_is_updated_and_returned, profile_update_validation, a_password_change_keeps_this_session_and_revokes_the_others, deleting_the_account_removes_the_user_their_calendars_and_sessions, the_caller_lists_their_confirmed_calendars_main_and_holiday_first);
+shared::db_tests!(
+    spawn,
+    users_are_found_by_exact_email_case_insensitively_as_public_users,
+    a_plus_sent_unencoded_is_read_as_plus,
+    a_user_sees_their_own_profile_and_others_only_through_a_shared_calendar,
+    path_ids_must_be_positive_integers,
+    the_profile_is_updated_and_returned,
+    profile_update_validation,
+    a_password_change_keeps_this_session_and_revokes_the_others,
+    deleting_the_account_removes_the_user_their_calendars_and_sessions,
+    the_caller_lists_their_confirmed_calendars_main_and_holiday_first
+);
 
 async fn users_are_found_by_exact_email_case_insensitively_as_public_users(app: &TestApp) {
     let alice = app.signed_up("alice").await;
@@ -135,7 +146,14 @@ async fn path_ids_must_be_positive_integers(app: &TestApp) {
 async fn the_profile_is_updated_and_returned(app: &TestApp) {
     let alice = app.signed_up("alice").await;
     app.clock.advance(chrono::TimeDelta::seconds(5));
-    let res = app.request(Method::PATCH, &format!("/api/users/{}", alice.id)).as_user(&alice).json(&json!({"firstName": "Alicia", "lastName": "Jones", "countryCode": "pl", "timeZone": "america/new_york"})).send().await;
+    let body = json!({"firstName": "Alicia", "lastName": "Jones", "countryCode": "pl",
+        "timeZone": "america/new_york"});
+    let res = app
+        .request(Method::PATCH, &format!("/api/users/{}", alice.id))
+        .as_user(&alice)
+        .json(&body)
+        .send()
+        .await;
     assert_eq!(res.status, 200, "{}", res.text());
     let u = res.json();
     assert_eq!(
