@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 
 /// Wall-clock time plus an offset that only tests change.
 #[derive(Clone, Debug, Default)]
@@ -39,51 +39,20 @@ impl Clock {
     }
 }
 
-/// Formats an instant as the contract's timestamp: UTC, milliseconds, `Z`. Written digit by
-/// digit: listings format several timestamps per item, and chrono's pattern formatter costs
-/// about ten times as much.
+/// Formats an instant as the contract's timestamp: UTC, milliseconds, `Z` (chrono's RFC 3339).
+///
+/// A hand-written formatter was measured against this (`cargo bench -p shared --bench
+/// timestamps`): 24 ns against 42 ns a stamp, 27 µs for the 1,482 occurrence starts of the
+/// benchmarked month view, under 1 % of that route. Not worth its own code.
 pub fn format_ms(ms: i64) -> String {
-    let mut out = Vec::with_capacity(24);
-    write_ms(&mut out, ms);
-    String::from_utf8(out).unwrap_or_default()
+    DateTime::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Appends [`format_ms`] of an instant to a buffer (ASCII only, nothing to escape in JSON).
 pub fn write_ms(out: &mut Vec<u8>, ms: i64) {
-    use chrono::{Datelike, Timelike};
-    let t = DateTime::from_timestamp_millis(ms).unwrap_or_default();
-    let year = t.year();
-    if !(0..=9999).contains(&year) {
-        let text = t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-        out.extend_from_slice(text.as_bytes());
-        return;
-    }
-    let mut b = [0u8; 24];
-    let mut put = |at: usize, width: usize, mut v: u32| {
-        for i in (0..width).rev() {
-            b[at + i] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
-    };
-    put(0, 4, year as u32);
-    put(5, 2, t.month());
-    put(8, 2, t.day());
-    put(11, 2, t.hour());
-    put(14, 2, t.minute());
-    put(17, 2, t.second());
-    put(20, 3, t.timestamp_subsec_millis());
-    for (i, c) in [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'.'),
-        (23, b'Z'),
-    ] {
-        b[i] = c;
-    }
-    out.extend_from_slice(&b);
+    out.extend_from_slice(format_ms(ms).as_bytes());
 }
 
 #[cfg(test)]

@@ -10,9 +10,9 @@ use serde_json::{Map, Value, json};
 use shared::accounts::{self, Registration};
 use shared::auth::tokens::TokenKind;
 use shared::auth::{csrf, sessions, throttle};
-use shared::data;
+
 use shared::db::{login_failures, sessions as session_rows, users};
-use shared::domain::user::{OwnUser, parse_time_zone, password_problem};
+use shared::domain::user::OwnUser;
 use shared::domain::validate::Validator;
 use shared::http::{ApiError, ApiResult, JsonBody, PathParams, created, empty};
 use shared::{AppState, jobs};
@@ -49,65 +49,14 @@ async fn csrf_token(State(state): State<AppState>, req: Request) -> Response {
     }
 }
 
-const NAME_RANGE: (usize, usize) = (3, 100);
-
-fn country(v: &mut Validator, body: &Map<String, Value>, required: bool) -> Option<String> {
-    let f = v.str(body, "countryCode");
-    let f = if required { f.required() } else { f.optional() };
-    f.parse(
-        |c| data::country_code(c).map(str::to_string),
-        |_| "Invalid country code, must be cca2".into(),
-    )
-    .get()
-}
-
-/// The `timeZone` field (optional), canonicalised.
-pub fn time_zone(v: &mut Validator, body: &Map<String, Value>) -> Option<String> {
-    v.str(body, "timeZone")
-        .optional()
-        .parse(
-            |z| parse_time_zone(z).map(|tz| tz.name().to_string()),
-            |_| "timeZone must be a valid IANA time zone".into(),
-        )
-        .get()
-}
-
-/// A strong password field (3.3).
-pub fn strong_password(v: &mut Validator, body: &Map<String, Value>, name: &str) -> Option<String> {
-    let mut problem = None;
-    let value = v
-        .str(body, name)
-        .required()
-        .check(
-            |p| {
-                problem = password_problem(name, p);
-                problem.is_none()
-            },
-            |_| String::new(),
-        )
-        .get();
-    if let Some(p) = problem {
-        // `check` recorded a placeholder; replace it with the rule's own message.
-        v.replace_last(p);
-    }
-    value
-}
-
 fn parse_registration(body: &Map<String, Value>) -> Result<Registration, Vec<String>> {
     let mut v = Validator::new();
-    let (lo, hi) = NAME_RANGE;
-    let first_name = v
-        .str(body, "firstName")
-        .required()
-        .len(lo, hi)
-        .name_chars()
-        .get();
+    let first_name = v.str(body, "firstName").required().person_name().get();
     let last_name = v
         .str(body, "lastName")
         .nullable()
         .empty_as_null()
-        .len(lo, hi)
-        .name_chars()
+        .person_name()
         .get();
     let email = v
         .str(body, "email")
@@ -116,9 +65,9 @@ fn parse_registration(body: &Map<String, Value>) -> Result<Registration, Vec<Str
         .email()
         .max_len(255)
         .get();
-    let password = strong_password(&mut v, body, "password");
-    let country_code = country(&mut v, body, true);
-    let time_zone = time_zone(&mut v, body);
+    let password = v.str(body, "password").required().strong_password().get();
+    let country_code = v.str(body, "countryCode").required().country_code().get();
+    let time_zone = v.str(body, "timeZone").optional().time_zone().get();
     v.finish()?;
     Ok(Registration {
         first_name: first_name.unwrap_or_default(),
@@ -257,7 +206,11 @@ async fn reset_password(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let mut v = Validator::new();
-    let password = strong_password(&mut v, &body, "newPassword");
+    let password = v
+        .str(&body, "newPassword")
+        .required()
+        .strong_password()
+        .get();
     v.finish().map_err(ApiError::validation)?;
     let claims = state
         .tokens

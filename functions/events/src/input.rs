@@ -4,7 +4,6 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::{Map, Value};
 use shared::domain::kinds::EventKind;
 use shared::domain::recurrence::{InvalidLine, MAX_LINES, Recurrence};
-use shared::domain::user::parse_time_zone;
 use shared::domain::validate::{Opt, Validator, parse_int};
 
 /// Parses `YYYY-MM-DDTHH:MM[:SS[.fraction]]` + `Z` or `±HH:MM` into milliseconds (fractions
@@ -278,14 +277,7 @@ pub fn parse_event(
         })
         .unwrap_or_default();
     }
-    input.time_zone = v
-        .str(body, "timeZone")
-        .optional()
-        .parse(
-            |z| parse_time_zone(z).map(|t| t.name().to_string()),
-            |_| "timeZone must be a valid IANA time zone".into(),
-        )
-        .get();
+    input.time_zone = v.str(body, "timeZone").optional().time_zone().get();
     input.all_day = v.bool(body, "allDay").optional().get();
     input.recurrence = string_array(&mut v, body, "recurrence", MAX_LINES);
     input.reminders = int_array(&mut v, body, "reminders", 5, |n| {

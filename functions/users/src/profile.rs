@@ -5,12 +5,10 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
 use shared::AppState;
-use shared::data;
+
 use shared::db::{calendars, login_failures, sessions, uploads, users};
 use shared::domain::calendar::MemberJson;
-use shared::domain::user::{
-    DEFAULT_AVATAR, OwnUser, PublicUser, is_avatar_name, parse_time_zone, password_problem,
-};
+use shared::domain::user::{DEFAULT_AVATAR, OwnUser, PublicUser, is_avatar_name};
 use shared::domain::validate::{Opt, Validator, is_email};
 use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, QueryMap, empty, ok};
 
@@ -115,44 +113,21 @@ const RECOGNISED: [&str; 8] = [
 
 fn parse_update(body: &Map<String, Value>) -> Result<ProfileUpdate, Vec<String>> {
     let mut v = Validator::new();
-    let first_name = v
-        .str(body, "firstName")
-        .optional()
-        .len(3, 100)
-        .name_chars()
-        .get();
+    let first_name = v.str(body, "firstName").optional().person_name().get();
     let last_name = v
         .str(body, "lastName")
         .nullable()
         .empty_as_null()
-        .len(3, 100)
-        .name_chars()
+        .person_name()
         .opt();
     let email = v.str(body, "email").optional().email().opt();
     let old = v.str(body, "oldPassword").optional().len(1, 128).get();
-    let mut problem = None;
     let new = v
         .str(body, "newPassword")
         .optional()
-        .check(
-            |p| {
-                problem = password_problem("newPassword", p);
-                problem.is_none()
-            },
-            |_| String::new(),
-        )
+        .strong_password()
         .get();
-    if let Some(p) = problem {
-        v.replace_last(p);
-    }
-    let country_code = v
-        .str(body, "countryCode")
-        .optional()
-        .parse(
-            |c| data::country_code(c).map(str::to_string),
-            |_| "Invalid country code, must be cca2".into(),
-        )
-        .get();
+    let country_code = v.str(body, "countryCode").optional().country_code().get();
     let picture = v
         .str(body, "profilePictureName")
         .optional()
@@ -161,14 +136,7 @@ fn parse_update(body: &Map<String, Value>) -> Result<ProfileUpdate, Vec<String>>
             |_| "Profile picture must be in format {uuid}.jpg|jpeg|png".into(),
         )
         .get();
-    let time_zone = v
-        .str(body, "timeZone")
-        .optional()
-        .parse(
-            |z| parse_time_zone(z).map(|t| t.name().to_string()),
-            |_| "timeZone must be a valid IANA time zone".into(),
-        )
-        .get();
+    let time_zone = v.str(body, "timeZone").optional().time_zone().get();
 
     let present: Vec<&str> = RECOGNISED
         .iter()

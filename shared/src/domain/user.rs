@@ -7,6 +7,9 @@ use crate::db::users::User;
 
 /// The strong-password rule (contract 3.3): 8..32 characters with an ASCII lower-case letter,
 /// an ASCII upper-case letter, a digit and a symbol (anything not an ASCII letter or digit).
+/// The length limits of a first or last name.
+pub const NAME_RANGE: (usize, usize) = (3, 100);
+
 pub fn password_problem(field: &str, p: &str) -> Option<String> {
     let n = p.chars().count();
     if n > 32 {

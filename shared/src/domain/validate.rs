@@ -321,6 +321,42 @@ impl<'v> Field<'v, String> {
         )
     }
 
+    /// A person's name (first or last): 3 to 100 characters of `^[a-zA-Z-]+$`.
+    pub fn person_name(self) -> Self {
+        let (lo, hi) = crate::domain::user::NAME_RANGE;
+        self.len(lo, hi).name_chars()
+    }
+
+    /// A strong password (3.3): at most 32 characters, at least 8 with a lower-case and an
+    /// upper-case letter, a digit and a symbol; the message names the field.
+    pub fn strong_password(self) -> Self {
+        match &self.value {
+            Opt::Set(p) if !self.failed => {
+                match crate::domain::user::password_problem(self.name, p) {
+                    Some(msg) => self.fail(msg),
+                    None => self,
+                }
+            }
+            _ => self,
+        }
+    }
+
+    /// An IANA time zone, any case, as its canonical name.
+    pub fn time_zone(self) -> Self {
+        self.parse(
+            |z| crate::domain::user::parse_time_zone(z).map(|t| t.name().to_string()),
+            |f| format!("{f} must be a valid IANA time zone"),
+        )
+    }
+
+    /// An ISO 3166-1 alpha-2 country code, any case, as stored.
+    pub fn country_code(self) -> Self {
+        self.parse(
+            |c| crate::data::country_code(c).map(str::to_string),
+            |_| "Invalid country code, must be cca2".into(),
+        )
+    }
+
     /// One of a [`Word`] enum's spellings, as that enum (the message lists them all).
     pub fn word<W: Word>(self) -> Field<'v, W> {
         self.parse(
@@ -486,5 +522,38 @@ mod tests {
         assert!(!is_hex_color("4285F4"));
         assert!(!is_hex_color("#4285F"));
         assert!(!is_hex_color("#GGGGGG"));
+    }
+
+    #[test]
+    fn the_shared_field_rules_give_the_contracts_messages() {
+        let body = serde_json::json!({"firstName": "Al", "pw": "weakpass", "tz": "europe/kyiv",
+            "cc": "xx", "ok": "Str0ng!pw", "who": "Mary-Jane"})
+        .as_object()
+        .unwrap()
+        .clone();
+        let mut v = Validator::new();
+        assert_eq!(v.str(&body, "firstName").person_name().get(), None);
+        assert_eq!(v.str(&body, "pw").strong_password().get(), None);
+        assert_eq!(
+            v.str(&body, "tz").time_zone().get().as_deref(),
+            Some("Europe/Kyiv")
+        );
+        assert_eq!(v.str(&body, "cc").country_code().get(), None);
+        assert_eq!(
+            v.str(&body, "ok").strong_password().get().as_deref(),
+            Some("Str0ng!pw")
+        );
+        assert_eq!(
+            v.str(&body, "who").person_name().get().as_deref(),
+            Some("Mary-Jane")
+        );
+        assert_eq!(
+            v.finish().unwrap_err(),
+            [
+                "firstName must be longer than or equal to 3 characters",
+                "pw is not strong enough",
+                "Invalid country code, must be cca2",
+            ]
+        );
     }
 }
