@@ -2,9 +2,9 @@
 
 use sqlx::FromRow;
 
-use super::{Connection, InsertId};
+use super::Connection;
 use crate::domain::kinds::{CalendarKind, Role};
-use crate::with_conn;
+use crate::{execute, fetch_all, fetch_optional, insert};
 
 /// A stored calendar.
 #[derive(Clone, Debug, FromRow)]
@@ -78,15 +78,7 @@ pub async fn insert(
 ) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO calendars (creator_id, name, description, created_at, updated_at) \
         VALUES (?, ?, ?, ?, ?)";
-    with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(creator_id)
-        .bind(name)
-        .bind(description)
-        .bind(now)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.insert_id()))
+    insert!(conn, SQL, creator_id, name, description, now, now)
 }
 
 /// Inserts a visible membership; returns its id.
@@ -98,18 +90,18 @@ pub async fn insert_member(
     const SQL: &str = "INSERT INTO calendar_members (calendar_id, user_id, calendar_type, role, \
         color, is_visible, is_confirmed, created_at, updated_at) \
         VALUES (?, ?, ?, ?, ?, TRUE, ?, ?, ?)";
-    with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(m.calendar_id)
-        .bind(m.user_id)
-        .bind(m.calendar_type)
-        .bind(m.role)
-        .bind(m.color)
-        .bind(m.is_confirmed)
-        .bind(now)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.insert_id()))
+    insert!(
+        conn,
+        SQL,
+        m.calendar_id,
+        m.user_id,
+        m.calendar_type,
+        m.role,
+        m.color,
+        m.is_confirmed,
+        now,
+        now
+    )
 }
 
 /// Every confirmed membership of a user with its calendar, ordered by membership id (U7).
@@ -123,10 +115,7 @@ pub async fn list_confirmed_of_user(
         c.updated_at AS cal_updated_at \
         FROM calendar_members m JOIN calendars c ON c.id = m.calendar_id \
         WHERE m.user_id = ? AND m.is_confirmed = TRUE ORDER BY m.id";
-    with_conn!(conn, |c| sqlx::query_as::<_, MemberWithCalendar>(SQL)
-        .bind(user_id)
-        .fetch_all(c)
-        .await)
+    fetch_all!(conn, MemberWithCalendar, SQL, user_id)
 }
 
 macro_rules! member_select {
@@ -141,14 +130,12 @@ macro_rules! member_select {
 
 /// Finds a calendar.
 pub async fn find_by_id(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<Calendar>> {
-    with_conn!(conn, |c| {
-        sqlx::query_as::<_, Calendar>(
-        "SELECT id, creator_id, name, description, created_at, updated_at FROM calendars WHERE id = ?"
+    fetch_optional!(
+        conn,
+        Calendar,
+        "SELECT id, creator_id, name, description, created_at, updated_at FROM calendars WHERE id = ?",
+        id
     )
-    .bind(id)
-    .fetch_optional(c)
-    .await
-    })
 }
 
 /// Finds a calendar and locks its row until the transaction ends (`FOR UPDATE` on MySQL). Every
@@ -182,46 +169,36 @@ pub async fn find_member(
     calendar_id: i64,
     user_id: i64,
 ) -> sqlx::Result<Option<Member>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
-        "WHERE calendar_id = ? AND user_id = ?"
-    ))
-    .bind(calendar_id)
-    .bind(user_id)
-    .fetch_optional(c)
-    .await)
+    fetch_optional!(
+        conn,
+        Member,
+        member_select!("WHERE calendar_id = ? AND user_id = ?"),
+        calendar_id,
+        user_id
+    )
 }
 
 /// A membership by id.
 pub async fn find_member_by_id(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<Member>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
-        "WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(c)
-    .await)
+    fetch_optional!(conn, Member, member_select!("WHERE id = ?"), id)
 }
 
 /// Writes a calendar's name, description and `updated_at`.
 pub async fn update(mut conn: impl Connection, cal: &Calendar) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "UPDATE calendars SET name = ?, description = ?, updated_at = ? WHERE id = ?"
+    execute!(
+        conn,
+        "UPDATE calendars SET name = ?, description = ?, updated_at = ? WHERE id = ?",
+        &cal.name,
+        &cal.description,
+        cal.updated_at,
+        cal.id
     )
-    .bind(&cal.name)
-    .bind(&cal.description)
-    .bind(cal.updated_at)
-    .bind(cal.id)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    .map(drop)
 }
 
 /// Deletes a calendar; its memberships go by cascade.
 pub async fn delete(mut conn: impl Connection, id: i64) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query("DELETE FROM calendars WHERE id = ?")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    execute!(conn, "DELETE FROM calendars WHERE id = ?", id).map(drop)
 }
 
 /// A membership joined with its user (public fields).
@@ -252,39 +229,28 @@ pub async fn list_members(
         u.created_at AS u_created_at, u.updated_at AS u_updated_at \
         FROM calendar_members m JOIN users u ON u.id = m.user_id \
         WHERE m.calendar_id = ? AND (m.is_confirmed = TRUE OR ?) ORDER BY m.id";
-    with_conn!(conn, |c| sqlx::query_as::<_, MemberWithUser>(SQL)
-        .bind(calendar_id)
-        .bind(include_pending)
-        .fetch_all(c)
-        .await)
+    fetch_all!(conn, MemberWithUser, SQL, calendar_id, include_pending)
 }
 
 /// Writes a membership's role, colour, visibility, confirmation and `updated_at`.
 pub async fn update_member(mut conn: impl Connection, m: &Member) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
+    execute!(
+        conn,
         "UPDATE calendar_members SET role = ?, color = ?, is_visible = ?, is_confirmed = ?, \
-         updated_at = ? WHERE id = ?"
+         updated_at = ? WHERE id = ?",
+        m.role,
+        &m.color,
+        m.is_visible,
+        m.is_confirmed,
+        m.updated_at,
+        m.id
     )
-    .bind(m.role)
-    .bind(&m.color)
-    .bind(m.is_visible)
-    .bind(m.is_confirmed)
-    .bind(m.updated_at)
-    .bind(m.id)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    .map(drop)
 }
 
 /// Deletes a membership.
 pub async fn delete_member(mut conn: impl Connection, id: i64) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "DELETE FROM calendar_members WHERE id = ?"
-    )
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    execute!(conn, "DELETE FROM calendar_members WHERE id = ?", id).map(drop)
 }
 
 /// A user's main-calendar membership.
@@ -292,12 +258,12 @@ pub async fn find_main_member(
     mut conn: impl Connection,
     user_id: i64,
 ) -> sqlx::Result<Option<Member>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
-        "WHERE user_id = ? AND calendar_type = 'main' ORDER BY id LIMIT 1"
-    ))
-    .bind(user_id)
-    .fetch_optional(c)
-    .await)
+    fetch_optional!(
+        conn,
+        Member,
+        member_select!("WHERE user_id = ? AND calendar_type = 'main' ORDER BY id LIMIT 1"),
+        user_id
+    )
 }
 
 /// The confirmed memberships of a calendar.
@@ -305,10 +271,10 @@ pub async fn confirmed_members(
     mut conn: impl Connection,
     calendar_id: i64,
 ) -> sqlx::Result<Vec<Member>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Member>(member_select!(
-        "WHERE calendar_id = ? AND is_confirmed = TRUE ORDER BY id"
-    ))
-    .bind(calendar_id)
-    .fetch_all(c)
-    .await)
+    fetch_all!(
+        conn,
+        Member,
+        member_select!("WHERE calendar_id = ? AND is_confirmed = TRUE ORDER BY id"),
+        calendar_id
+    )
 }

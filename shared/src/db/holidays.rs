@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::{Connection, DbErrorExt};
-use crate::with_conn;
+use crate::{execute, fetch_all, fetch_scalar};
 
 /// Where a holiday row came from.
 pub mod source {
@@ -38,25 +38,25 @@ pub async fn list(
     year: i32,
     source: &str,
 ) -> sqlx::Result<Vec<Holiday>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Holiday>(
+    fetch_all!(
+        conn,
+        Holiday,
         "SELECT holiday_date, name, local_name FROM holidays \
-         WHERE country_code = ? AND holiday_year = ? AND source = ? ORDER BY holiday_date, name"
+         WHERE country_code = ? AND holiday_year = ? AND source = ? ORDER BY holiday_date, name",
+        country,
+        year,
+        source
     )
-    .bind(country)
-    .bind(year)
-    .bind(source)
-    .fetch_all(c)
-    .await)
 }
 
 /// Whether the offline data of a country was copied already.
 pub async fn dataset_loaded(mut conn: impl Connection, country: &str) -> sqlx::Result<bool> {
-    let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM holiday_dataset_loads WHERE country_code = ?"
-    )
-    .bind(country)
-    .fetch_one(c)
-    .await)?;
+    let n: i64 = fetch_scalar!(
+        conn,
+        i64,
+        "SELECT COUNT(*) FROM holiday_dataset_loads WHERE country_code = ?",
+        country
+    )?;
     Ok(n > 0)
 }
 
@@ -66,14 +66,13 @@ pub async fn mark_dataset_loaded(
     country: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
-    let res = with_conn!(conn, |c| sqlx::query(
-        "INSERT INTO holiday_dataset_loads (country_code, loaded_at) VALUES (?, ?)"
+    let res = execute!(
+        conn,
+        "INSERT INTO holiday_dataset_loads (country_code, loaded_at) VALUES (?, ?)",
+        country,
+        now
     )
-    .bind(country)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|_| ()));
+    .map(drop);
     match res {
         Ok(()) => Ok(true),
         Err(e) if e.is_unique_violation() => Ok(false),
@@ -97,20 +96,21 @@ pub async fn insert(
             .get(..4)
             .and_then(|y| y.parse().ok())
             .unwrap_or_default();
-        with_conn!(conn, |c| sqlx::query(SQL)
-            .bind(country)
-            .bind(year)
-            .bind(h.date)
-            .bind(h.name)
-            .bind(h.local_name)
-            .bind(h.types)
-            .bind(h.global)
-            .bind(source)
-            .bind(now)
-            .bind(now)
-            .execute(c)
-            .await
-            .map(|_| ()))?;
+        execute!(
+            conn,
+            SQL,
+            country,
+            year,
+            h.date,
+            h.name,
+            h.local_name,
+            h.types,
+            h.global,
+            source,
+            now,
+            now
+        )
+        .map(drop)?;
     }
     Ok(())
 }
@@ -122,13 +122,12 @@ pub async fn delete_year(
     year: i32,
     source: &str,
 ) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "DELETE FROM holidays WHERE country_code = ? AND holiday_year = ? AND source = ?"
+    execute!(
+        conn,
+        "DELETE FROM holidays WHERE country_code = ? AND holiday_year = ? AND source = ?",
+        country,
+        year,
+        source
     )
-    .bind(country)
-    .bind(year)
-    .bind(source)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    .map(drop)
 }

@@ -8,7 +8,7 @@ use super::events::{Event, Task, event_columns, json_array_list, select_list};
 use super::participations::Participation;
 use super::{Conn, Connection};
 use crate::domain::kinds::{CalendarKind, ResponseStatus};
-use crate::with_conn;
+use crate::fetch_all;
 
 /// A listing row: a participation (`p_` columns) with its event and task.
 #[derive(Clone, Debug, FromRow, Deserialize)]
@@ -173,13 +173,7 @@ pub async fn of_user(
          AND (? IS NULL OR (? AND e.recurrence IS NOT NULL) OR e.name LIKE ? ESCAPE '!') \
          ORDER BY e.created_at DESC, e.id DESC, p.id"
     );
-    with_conn!(conn, |c| sqlx::query_as::<_, ListingRow>(SQL)
-        .bind(user_id)
-        .bind(to)
-        .bind(from)
-        .bind(name_like)
-        .bind(expanding)
-        .bind(name_like)
-        .fetch_all(c)
-        .await)
+    fetch_all!(
+        conn, ListingRow, SQL, user_id, to, from, name_like, expanding, name_like
+    )
 }

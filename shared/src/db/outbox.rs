@@ -3,8 +3,8 @@
 
 use sqlx::FromRow;
 
-use super::{Connection, DbErrorExt, InsertId};
-use crate::with_conn;
+use super::{Connection, DbErrorExt};
+use crate::{execute, fetch_all, insert, with_conn};
 
 /// A queued, fully rendered e-mail.
 #[derive(Clone, Debug, FromRow)]
@@ -55,19 +55,19 @@ pub async fn insert(
 ) -> sqlx::Result<Option<i64>> {
     const SQL: &str = "INSERT INTO outbox (dedupe_key, kind, recipient, subject, html_body, \
         text_body, links, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)";
-    let res = with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(m.dedupe_key)
-        .bind(m.kind)
-        .bind(m.recipient)
-        .bind(m.subject)
-        .bind(m.html_body)
-        .bind(m.text_body)
-        .bind(m.links)
-        .bind(now)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.insert_id()));
+    let res = insert!(
+        conn,
+        SQL,
+        m.dedupe_key,
+        m.kind,
+        m.recipient,
+        m.subject,
+        m.html_body,
+        m.text_body,
+        m.links,
+        now,
+        now
+    );
     match res {
         Ok(id) => Ok(Some(id)),
         Err(e) if e.is_unique_violation() => Ok(None),
@@ -119,14 +119,13 @@ pub async fn claim(
 
 /// Marks a row delivered.
 pub async fn mark_sent(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?"
+    execute!(
+        conn,
+        "UPDATE outbox SET sent_at = ?, last_error = NULL WHERE id = ?",
+        now,
+        id
     )
-    .bind(now)
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    .map(drop)
 }
 
 /// Records a failed attempt: retry at `next_attempt_at`, or give up when it is `None`.
@@ -137,25 +136,20 @@ pub async fn mark_failed_attempt(
     next_attempt_at: Option<i64>,
     now: i64,
 ) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
+    execute!(
+        conn,
         "UPDATE outbox SET last_error = ?, next_attempt_at = COALESCE(?, next_attempt_at), \
-         failed_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END WHERE id = ?"
+         failed_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END WHERE id = ?",
+        error,
+        next_attempt_at,
+        next_attempt_at,
+        now,
+        id
     )
-    .bind(error)
-    .bind(next_attempt_at)
-    .bind(next_attempt_at)
-    .bind(now)
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    .map(drop)
 }
 
 /// Every row, oldest first (tests and diagnostics).
 pub async fn list_all(mut conn: impl Connection) -> sqlx::Result<Vec<OutboxRow>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, OutboxRow>(outbox_select!(
-        "ORDER BY id"
-    ))
-    .fetch_all(c)
-    .await)
+    fetch_all!(conn, OutboxRow, outbox_select!("ORDER BY id"))
 }

@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::{Connection, InsertId};
-use crate::with_conn;
+use crate::{execute, fetch_optional, insert, with_conn};
 
 /// One refresh nonce of a session.
 #[derive(Clone, Debug, FromRow)]
@@ -54,16 +54,14 @@ pub async fn insert_nonce(
     nonce: &str,
     now: i64,
 ) -> sqlx::Result<i64> {
-    with_conn!(conn, |c| sqlx::query(
-        "INSERT INTO refresh_nonces (session_id, user_id, nonce, created_at) VALUES (?, ?, ?, ?)"
+    insert!(
+        conn,
+        "INSERT INTO refresh_nonces (session_id, user_id, nonce, created_at) VALUES (?, ?, ?, ?)",
+        session_id,
+        user_id,
+        nonce,
+        now
     )
-    .bind(session_id)
-    .bind(user_id)
-    .bind(nonce)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.insert_id()))
 }
 
 /// Finds the nonce `nonce` of user `user_id`.
@@ -72,13 +70,13 @@ pub async fn find_nonce(
     user_id: i64,
     nonce: &str,
 ) -> sqlx::Result<Option<Nonce>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
-        "WHERE nonce = ? AND user_id = ?"
-    ))
-    .bind(nonce)
-    .bind(user_id)
-    .fetch_optional(c)
-    .await)
+    fetch_optional!(
+        conn,
+        Nonce,
+        nonce_select!("WHERE nonce = ? AND user_id = ?"),
+        nonce,
+        user_id
+    )
 }
 
 /// Locks a session's row until the transaction ends (`FOR UPDATE` on MySQL); returns whether
@@ -103,12 +101,12 @@ pub async fn current_nonce(
     mut conn: impl Connection,
     session_id: i64,
 ) -> sqlx::Result<Option<Nonce>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, Nonce>(nonce_select!(
-        "WHERE session_id = ? AND replaced_at IS NULL ORDER BY id DESC LIMIT 1"
-    ))
-    .bind(session_id)
-    .fetch_optional(c)
-    .await)
+    fetch_optional!(
+        conn,
+        Nonce,
+        nonce_select!("WHERE session_id = ? AND replaced_at IS NULL ORDER BY id DESC LIMIT 1"),
+        session_id
+    )
 }
 
 /// Marks a nonce replaced, only if it is still current; returns whether this call did it.
@@ -117,23 +115,18 @@ pub async fn mark_replaced(
     nonce_id: i64,
     now: i64,
 ) -> sqlx::Result<bool> {
-    with_conn!(conn, |c| sqlx::query(
-        "UPDATE refresh_nonces SET replaced_at = ? WHERE id = ? AND replaced_at IS NULL"
+    execute!(
+        conn,
+        "UPDATE refresh_nonces SET replaced_at = ? WHERE id = ? AND replaced_at IS NULL",
+        now,
+        nonce_id
     )
-    .bind(now)
-    .bind(nonce_id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected() == 1))
+    .map(|n| n == 1)
 }
 
 /// Deletes one session with its nonces.
 pub async fn delete_session(mut conn: impl Connection, session_id: i64) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query("DELETE FROM sessions WHERE id = ?")
-        .bind(session_id)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    execute!(conn, "DELETE FROM sessions WHERE id = ?", session_id).map(drop)
 }
 
 /// Deletes every session of a user except `keep` (pass 0 to delete all).
@@ -142,14 +135,13 @@ pub async fn delete_user_sessions(
     user_id: i64,
     keep: i64,
 ) -> sqlx::Result<u64> {
-    with_conn!(conn, |c| sqlx::query(
-        "DELETE FROM sessions WHERE user_id = ? AND id <> ?"
+    execute!(
+        conn,
+        "DELETE FROM sessions WHERE user_id = ? AND id <> ?",
+        user_id,
+        keep
     )
-    .bind(user_id)
-    .bind(keep)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))
+    .map(|n| n)
 }
 
 /// Counts a user's sessions (used by tests and diagnostics).

@@ -1,7 +1,7 @@
 //! SQL for `uploads`: avatar files and who uploaded them.
 
 use super::Connection;
-use crate::with_conn;
+use crate::{execute, fetch_scalar, with_conn};
 
 /// Records an uploaded file.
 pub async fn insert(
@@ -10,15 +10,14 @@ pub async fn insert(
     name: &str,
     now: i64,
 ) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "INSERT INTO uploads (user_id, name, created_at) VALUES (?, ?, ?)"
+    execute!(
+        conn,
+        "INSERT INTO uploads (user_id, name, created_at) VALUES (?, ?, ?)",
+        user_id,
+        name,
+        now
     )
-    .bind(user_id)
-    .bind(name)
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    .map(drop)
 }
 
 /// Whether `name` was uploaded by `user_id` (and not replaced since).
@@ -27,24 +26,24 @@ pub async fn is_owned_by(
     user_id: i64,
     name: &str,
 ) -> sqlx::Result<bool> {
-    let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM uploads WHERE user_id = ? AND name = ? AND deleted_at IS NULL"
-    )
-    .bind(user_id)
-    .bind(name)
-    .fetch_one(c)
-    .await)?;
+    let n: i64 = fetch_scalar!(
+        conn,
+        i64,
+        "SELECT COUNT(*) FROM uploads WHERE user_id = ? AND name = ? AND deleted_at IS NULL",
+        user_id,
+        name
+    )?;
     Ok(n > 0)
 }
 
 /// Whether a file of that name was uploaded (and not replaced or cleaned up).
 pub async fn exists(mut conn: impl Connection, name: &str) -> sqlx::Result<bool> {
-    let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(
-        "SELECT COUNT(*) FROM uploads WHERE name = ? AND deleted_at IS NULL"
-    )
-    .bind(name)
-    .fetch_one(c)
-    .await)?;
+    let n: i64 = fetch_scalar!(
+        conn,
+        i64,
+        "SELECT COUNT(*) FROM uploads WHERE name = ? AND deleted_at IS NULL",
+        name
+    )?;
     Ok(n > 0)
 }
 
@@ -60,11 +59,7 @@ pub async fn names_of_user(mut conn: impl Connection, user_id: i64) -> sqlx::Res
 
 /// Forgets a file.
 pub async fn delete(mut conn: impl Connection, name: &str) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query("DELETE FROM uploads WHERE name = ?")
-        .bind(name)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    execute!(conn, "DELETE FROM uploads WHERE name = ?", name).map(drop)
 }
 
 /// A user's uploads since `since` (replaced ones included): how many, and the oldest instant.
@@ -100,12 +95,11 @@ pub async fn unreferenced_of_user(
 
 /// Marks an upload replaced: its file is deleted, its row stays for the quota.
 pub async fn mark_deleted(mut conn: impl Connection, name: &str, now: i64) -> sqlx::Result<()> {
-    with_conn!(conn, |c| sqlx::query(
-        "UPDATE uploads SET deleted_at = ? WHERE name = ? AND deleted_at IS NULL"
+    execute!(
+        conn,
+        "UPDATE uploads SET deleted_at = ? WHERE name = ? AND deleted_at IS NULL",
+        now,
+        name
     )
-    .bind(now)
-    .bind(name)
-    .execute(c)
-    .await
-    .map(|_| ()))
+    .map(drop)
 }

@@ -2,8 +2,8 @@
 
 use sqlx::FromRow;
 
-use super::{Connection, InsertId};
-use crate::with_conn;
+use super::Connection;
+use crate::{execute, fetch_optional, fetch_scalar, insert};
 
 /// A stored user.
 #[derive(Clone, Debug, FromRow)]
@@ -76,12 +76,7 @@ pub fn email_key(email: &str) -> String {
 /// Finds a user by id.
 #[tracing::instrument(skip_all, fields(id))]
 pub async fn find_by_id(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<User>> {
-    with_conn!(conn, |c| sqlx::query_as::<_, User>(user_select!(
-        "WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_optional(c)
-    .await)
+    fetch_optional!(conn, User, user_select!("WHERE id = ?"), id)
 }
 
 /// Finds a user and locks the row until the transaction ends (`FOR UPDATE` on MySQL): a user's
@@ -99,12 +94,7 @@ pub async fn find_for_update(mut conn: impl Connection, id: i64) -> sqlx::Result
 #[tracing::instrument(skip_all)]
 pub async fn find_by_email(mut conn: impl Connection, email: &str) -> sqlx::Result<Option<User>> {
     let key = email_key(email);
-    with_conn!(conn, |c| sqlx::query_as::<_, User>(user_select!(
-        "WHERE email_key = ?"
-    ))
-    .bind(&key)
-    .fetch_optional(c)
-    .await)
+    fetch_optional!(conn, User, user_select!("WHERE email_key = ?"), &key)
 }
 
 /// Inserts an unverified user with the default avatar; returns its id.
@@ -114,31 +104,26 @@ pub async fn insert(mut conn: impl Connection, u: &NewUser<'_>, now: i64) -> sql
         password_version, profile_picture_name, country_code, time_zone, email_verified, \
         created_at, updated_at) VALUES (?, ?, ?, ?, ?, 0, 'default-avatar.png', ?, ?, FALSE, ?, ?)";
     let key = email_key(u.email);
-    with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(u.first_name)
-        .bind(u.last_name)
-        .bind(u.email)
-        .bind(&key)
-        .bind(u.password_hash)
-        .bind(u.country_code)
-        .bind(u.time_zone)
-        .bind(now)
-        .bind(now)
-        .execute(c)
-        .await
-        .map(|r| r.insert_id()))
+    insert!(
+        conn,
+        SQL,
+        u.first_name,
+        u.last_name,
+        u.email,
+        &key,
+        u.password_hash,
+        u.country_code,
+        u.time_zone,
+        now,
+        now
+    )
 }
 
 /// Marks the e-mail address verified (idempotent).
 pub async fn set_verified(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET email_verified = TRUE, updated_at = ? \
         WHERE id = ? AND email_verified = FALSE";
-    with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(now)
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    execute!(conn, SQL, now, id).map(drop)
 }
 
 /// Sets a new password hash and increments the password version.
@@ -153,40 +138,30 @@ pub async fn set_password(
 ) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE users SET password_hash = ?, password_version = password_version + 1, \
         updated_at = ? WHERE id = ? AND password_version = ?";
-    with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(hash)
-        .bind(now)
-        .bind(id)
-        .bind(version)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected() == 1))
+    execute!(conn, SQL, hash, now, id, version).map(|n| n == 1)
 }
 
 /// Writes the profile fields of `u` (names, country, zone, picture) and `updated_at`.
 pub async fn update_profile(mut conn: impl Connection, u: &User) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE users SET first_name = ?, last_name = ?, country_code = ?, \
         time_zone = ?, profile_picture_name = ?, updated_at = ? WHERE id = ?";
-    with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(&u.first_name)
-        .bind(&u.last_name)
-        .bind(&u.country_code)
-        .bind(&u.time_zone)
-        .bind(&u.profile_picture_name)
-        .bind(u.updated_at)
-        .bind(u.id)
-        .execute(c)
-        .await
-        .map(|_| ()))
+    execute!(
+        conn,
+        SQL,
+        &u.first_name,
+        &u.last_name,
+        &u.country_code,
+        &u.time_zone,
+        &u.profile_picture_name,
+        u.updated_at,
+        u.id
+    )
+    .map(drop)
 }
 
 /// Deletes a user; sessions, memberships and calendars they created cascade.
 pub async fn delete(mut conn: impl Connection, id: i64) -> sqlx::Result<u64> {
-    with_conn!(conn, |c| sqlx::query("DELETE FROM users WHERE id = ?")
-        .bind(id)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))
+    execute!(conn, "DELETE FROM users WHERE id = ?", id).map(|n| n)
 }
 
 /// Whether two users are both confirmed members of at least one common calendar.
@@ -194,11 +169,7 @@ pub async fn share_a_calendar(mut conn: impl Connection, a: i64, b: i64) -> sqlx
     const SQL: &str = "SELECT COUNT(*) FROM calendar_members x \
         JOIN calendar_members y ON y.calendar_id = x.calendar_id \
         WHERE x.user_id = ? AND x.is_confirmed = TRUE AND y.user_id = ? AND y.is_confirmed = TRUE";
-    let n: i64 = with_conn!(conn, |c| sqlx::query_scalar(SQL)
-        .bind(a)
-        .bind(b)
-        .fetch_one(c)
-        .await)?;
+    let n: i64 = fetch_scalar!(conn, i64, SQL, a, b)?;
     Ok(n > 0)
 }
 
@@ -213,12 +184,5 @@ pub async fn reset_password(
 ) -> sqlx::Result<bool> {
     const SQL: &str = "UPDATE users SET password_hash = ?, password_version = password_version + 1, \
         email_verified = TRUE, updated_at = ? WHERE id = ? AND password_version = ?";
-    with_conn!(conn, |c| sqlx::query(SQL)
-        .bind(hash)
-        .bind(now)
-        .bind(id)
-        .bind(expected_pv)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected() == 1))
+    execute!(conn, SQL, hash, now, id, expected_pv).map(|n| n == 1)
 }
