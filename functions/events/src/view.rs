@@ -30,8 +30,11 @@ pub async fn list_member_events(
         bounds.from.unwrap_or(i64::MIN / 4),
         bounds.to.unwrap_or(i64::MAX / 4),
     );
+    let started = std::time::Instant::now();
     let rows = listing::of_member(&mut c, member.id, from, to).await?;
+    let fetched = started.elapsed();
     let overrides = overrides_for(&mut c, rows.iter().map(|r| &r.e)).await?;
+    let overridden = started.elapsed();
     let now = state.clock.now_ms();
     // What is the same for every occurrence of a row is rendered once per row; an occurrence
     // adds only its own three timestamps and borrows the rest.
@@ -43,8 +46,10 @@ pub async fn list_member_events(
     }
     items.sort_by_key(|i| (i.start, rows[i.row].e.id, rows[i.row].p_id));
     let capped = cap_items(&mut items, |i| (i.start, i.occurrence.is_some()));
+    let built = started.elapsed();
     let (body, cut) = render(&rows, &per_row, &bases, &items).map_err(ApiError::internal)?;
-    tracing::debug!(rows = rows.len(), items = items.len(), "calendar view");
+    tracing::debug!(rows = rows.len(), items = items.len(), ?fetched, ?overridden, ?built,
+        total = ?started.elapsed(), "calendar view");
     let json = HeaderValue::from_static("application/json");
     let mut res = ([(header::CONTENT_TYPE, json)], body).into_response();
     if capped || cut {
