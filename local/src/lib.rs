@@ -33,7 +33,8 @@ pub async fn flush_outbox(state: &AppState, limit: Duration) {
     }
 }
 
-/// Starts the in-process background jobs.
+/// Starts the in-process background jobs: the outbox worker, and the scheduled functions on
+/// tokio intervals at their AWS cadences (contract 6), each run once at start.
 pub fn spawn_jobs(state: &AppState) {
     if let Delivery::Background(notify) = &state.delivery {
         tokio::spawn(jobs::run_worker(
@@ -42,4 +43,44 @@ pub fn spawn_jobs(state: &AppState) {
             Duration::from_secs(30),
         ));
     }
+    use maintenance::Job;
+    for (job, period) in [
+        (Job::Unverified, MINUTE * 15),
+        (Job::Hourly, MINUTE * 60),
+        (Job::Daily, DAY),
+    ] {
+        every(state, period, "maintenance", move |s, now| async move {
+            maintenance::run(&s, now, job).await.map(drop)
+        });
+    }
+    // Only when configured: a plain `cargo run` makes no network calls.
+    if state.config.holiday_sync_configured {
+        every(state, DAY, "holiday-sync", |s, now| async move {
+            holiday_sync::run(&s, now).await.map(drop)
+        });
+    }
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+const DAY: Duration = Duration::from_secs(86_400);
+
+/// Runs `job` now and then every `period`. A failed run is logged with its job's name and
+/// tried again at the next one.
+fn every<F, Fut>(state: &AppState, period: Duration, name: &'static str, job: F)
+where
+    F: Fn(AppState, i64) -> Fut + Send + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send,
+{
+    let state = state.clone();
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let now = state.clock.now_ms();
+            if let Err(e) = job(state.clone(), now).await {
+                tracing::error!(job = name, error = %format!("{e:#}"), "scheduled job failed");
+            }
+        }
+    });
 }

@@ -1,10 +1,12 @@
 //! Account operations that span several tables: registration (user, main and holiday calendars,
-//! confirmation e-mail, one transaction) and the e-mails that carry account tokens.
+//! confirmation e-mail, one transaction), deletion (U5 and the unverified-account job) and the
+//! e-mails that carry account tokens.
 
 use crate::auth::tokens::TokenKind;
 use crate::db::calendars::{self, NewMember};
 use crate::db::users::{self, NewUser, User};
 use crate::db::{DbErrorExt, Tx};
+use crate::db::{login_failures, uploads};
 use crate::domain::kinds::{CalendarKind, Role};
 use crate::http::{ApiError, ApiResult};
 use crate::jobs;
@@ -108,4 +110,39 @@ pub async fn queue_reset(state: &AppState, tx: &mut Tx, user: &User) -> ApiResul
     let dedupe = format!("reset-password:{}:{}", user.id, uuid::Uuid::new_v4());
     templates::queue(tx, &mail, &dedupe, state.clock.now_ms()).await?;
     Ok(())
+}
+
+/// Deletes user `id` with everything that is theirs (U5; 6.1 for unverified accounts), if
+/// `still` holds for the user once their row is locked: a condition read before, such as
+/// "unverified and registered 24 h ago", is checked again where no confirmation can slip in.
+/// Sessions, memberships and the calendars the user created (with their events) go by
+/// foreign-key cascade in the same transaction; their avatar files after it. Returns whether
+/// the user was deleted.
+pub async fn delete_account(
+    state: &AppState,
+    id: i64,
+    still: impl FnOnce(&User) -> bool,
+) -> ApiResult<bool> {
+    let mut tx = state.db.begin().await?;
+    // Locked first: an upload or profile change of this user in flight finishes before, so
+    // every file it stored is in the list below.
+    let Some(user) = users::find_for_update(&mut tx, id).await? else {
+        return Ok(false);
+    };
+    if !still(&user) {
+        return Ok(false);
+    }
+    let files = uploads::names_of_user(&mut tx, id).await?;
+    for name in &files {
+        uploads::delete(&mut tx, name).await?;
+    }
+    login_failures::clear(&mut tx, &users::email_key(&user.email)).await?;
+    users::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    for name in &files {
+        if let Err(e) = state.avatars.delete(name).await {
+            tracing::warn!(error = %format!("{e:#}"), "could not delete an avatar file");
+        }
+    }
+    Ok(true)
 }

@@ -12,8 +12,10 @@ use shared::http::{ApiError, ApiResult};
 use crate::input::{EventInput, NewEventInput, When, parse_date, parse_datetime, valid_lines};
 use crate::series::{midnight, refresh_derived, tz_of};
 
-/// The event an E2 body describes, in the caller's calendar colour unless it names one.
-pub fn new_event(input: &NewEventInput, creator: &User, member_color: &str) -> ApiResult<NewEvent> {
+/// The event an E2 body describes, with every field rule of 4.8.3 checked (validation, so it
+/// comes before the route's access checks, contract 1.5). Its colour is the body's, or none yet
+/// (E2 falls back to the caller's membership colour once that is known).
+pub fn new_event(input: &NewEventInput, creator: &User) -> ApiResult<NewEvent> {
     let rest = &input.rest;
     let mut fields = EventFields {
         name: input.name.clone(),
@@ -34,10 +36,7 @@ pub fn new_event(input: &NewEventInput, creator: &User, member_color: &str) -> A
             .reminders
             .clone()
             .unwrap_or_else(|| input.kind.default_reminders()),
-        color: rest
-            .color
-            .clone()
-            .unwrap_or_else(|| member_color.to_string()),
+        color: rest.color.clone().unwrap_or_default(),
         range_end: None,
     };
     set_when(&mut fields, Some(input.started_at), Some(input.ended_at));

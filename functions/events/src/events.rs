@@ -43,9 +43,12 @@ pub async fn create_event(
     JsonBody(body): JsonBody,
 ) -> ApiResult<Response> {
     let input = parse_new_event(&body).map_err(ApiError::validation)?;
+    let mut draft = new_event(&input, &user.user)?;
     let mut tx = state.db.begin().await?;
     let (m, home) = creation_access(&mut tx, input.calendar_id, user.id()).await?;
-    let draft = new_event(&input, &user.user, &m.color)?;
+    if input.rest.color.is_none() {
+        draft.fields.color.clone_from(&m.color);
+    }
     let mut invitees = Vec::new();
     if input.kind == EventKind::Arrangement {
         for id in input
@@ -77,12 +80,13 @@ pub async fn create_event(
 
 /// E2's checks 1-3: the caller is a confirmed owner or editor of a calendar that is not a
 /// holiday calendar. Locks the calendar first, so it cannot be deleted (nor a member confirmed)
-/// half-way. Returns the caller's membership and the calendar's kind.
+/// half-way. Returns the caller's membership and the calendar's kind (its creator's
+/// `calendarType`; none if the creator has no membership).
 async fn creation_access(
     tx: &mut Tx,
     calendar_id: i64,
     caller: i64,
-) -> ApiResult<(Member, CalendarKind)> {
+) -> ApiResult<(Member, Option<CalendarKind>)> {
     let no_access = || ApiError::forbidden(NO_ACCESS);
     let cal = calendars::find_for_update(&mut *tx, calendar_id)
         .await?
@@ -98,8 +102,8 @@ async fn creation_access(
     }
     let home = calendars::find_member(&mut *tx, cal.id, cal.creator_id)
         .await?
-        .map_or(CalendarKind::Additional, |m| m.calendar_type);
-    if home == CalendarKind::Holiday {
+        .map(|m| m.calendar_type);
+    if home == Some(CalendarKind::Holiday) {
         return Err(ApiError::bad_request(
             "Events cannot be added to a holiday calendar",
         ));
@@ -114,7 +118,7 @@ async fn create_participations(
     e: &Event,
     input: &NewEventInput,
     m: &Member,
-    home: CalendarKind,
+    home: Option<CalendarKind>,
     listed: bool,
     now: i64,
 ) -> ApiResult<()> {
@@ -152,7 +156,7 @@ async fn create_participations(
                 };
                 add(tx, member.id, status).await?;
             }
-            if listed && home == CalendarKind::Additional {
+            if listed && home == Some(CalendarKind::Additional) {
                 if let Some(main) = calendars::find_main_member(&mut *tx, e.creator_id).await? {
                     add(tx, main.id, pending).await?;
                 }

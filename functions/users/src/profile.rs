@@ -4,9 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Map, Value};
-use shared::AppState;
+use shared::{AppState, accounts};
 
-use shared::db::{calendars, login_failures, sessions, uploads, users};
+use shared::db::{calendars, sessions, uploads, users};
 use shared::domain::calendar::MemberJson;
 use shared::domain::user::{DEFAULT_AVATAR, OwnUser, PublicUser, is_avatar_name};
 use shared::domain::validate::{Opt, Validator, is_email};
@@ -245,25 +245,8 @@ pub async fn delete_user(
     ids: PathIds,
 ) -> ApiResult<Response> {
     own_account(&user, ids.get("id"))?;
-    let mut tx = state.db.begin().await?;
-    // Locked first: an upload or profile change of this user in flight finishes before, so
-    // every file it stored is in the list below.
-    users::find_for_update(&mut tx, user.id())
-        .await?
-        .ok_or_else(ApiError::unauthorized)?;
-    let files = uploads::names_of_user(&mut tx, user.id()).await?;
-    for name in &files {
-        uploads::delete(&mut tx, name).await?;
-    }
-    login_failures::clear(&mut tx, &users::email_key(&user.user.email)).await?;
-    // Sessions, memberships and the calendars the user created (with their memberships)
-    // go by foreign-key cascade in the same transaction.
-    users::delete(&mut tx, user.id()).await?;
-    tx.commit().await?;
-    for name in &files {
-        if let Err(e) = state.avatars.delete(name).await {
-            tracing::warn!(error = %format!("{e:#}"), "could not delete an avatar file");
-        }
+    if !accounts::delete_account(&state, user.id(), |_| true).await? {
+        return Err(ApiError::unauthorized());
     }
     Ok(empty(StatusCode::OK))
 }

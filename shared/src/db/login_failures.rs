@@ -66,3 +66,13 @@ pub async fn lock_key(mut conn: impl Connection, key: &str, now: i64) -> sqlx::R
 pub async fn clear(mut conn: impl Connection, key: &str) -> sqlx::Result<()> {
     execute!(conn, "DELETE FROM login_failures WHERE email_key = ?", key).map(drop)
 }
+
+/// Deletes the failure records created before `cutoff`, and the lock rows of keys not used
+/// since (contract 6.2). Returns how many failure records went.
+pub async fn delete_before(mut conn: impl Connection, cutoff: i64) -> sqlx::Result<u64> {
+    const FAILURES: &str = "DELETE FROM login_failures WHERE created_at < ?";
+    const KEYS: &str = "DELETE FROM login_throttle_keys WHERE updated_at < ?";
+    let n = execute!(conn, FAILURES, cutoff)?;
+    execute!(conn, KEYS, cutoff)?;
+    Ok(n)
+}

@@ -153,3 +153,14 @@ pub async fn count_user_sessions(mut conn: impl Connection, user_id: i64) -> sql
     .fetch_one(c)
     .await)
 }
+
+/// Deletes the refresh nonces created before `cutoff` (expired, current or replaced), then the
+/// sessions created before `cutoff` that have none left (contract 6.2). Returns both counts.
+pub async fn delete_expired(mut conn: impl Connection, cutoff: i64) -> sqlx::Result<(u64, u64)> {
+    const NONCES: &str = "DELETE FROM refresh_nonces WHERE created_at < ?";
+    const SESSIONS: &str = "DELETE FROM sessions WHERE created_at < ? \
+        AND NOT EXISTS (SELECT 1 FROM refresh_nonces n WHERE n.session_id = sessions.id)";
+    let nonces = execute!(conn, NONCES, cutoff)?;
+    let sessions = execute!(conn, SESSIONS, cutoff)?;
+    Ok((nonces, sessions))
+}

@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use super::Connection;
-use crate::{execute, fetch_optional, fetch_scalar, insert};
+use crate::{execute, fetch_all, fetch_optional, fetch_scalar, insert, with_conn};
 
 /// A stored user.
 #[derive(Clone, Debug, FromRow)]
@@ -185,4 +185,48 @@ pub async fn reset_password(
     const SQL: &str = "UPDATE users SET password_hash = ?, password_version = password_version + 1, \
         email_verified = TRUE, updated_at = ? WHERE id = ? AND password_version = ?";
     execute!(conn, SQL, hash, now, id, expected_pv).map(|n| n == 1)
+}
+
+/// Unverified users registered in `(from, to]` who were not reminded yet (contract 6.1), oldest
+/// first, at most `limit`.
+pub async fn unverified_to_remind(
+    mut conn: impl Connection,
+    from: i64,
+    to: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<User>> {
+    const SQL: &str = user_select!(
+        "WHERE email_verified = FALSE AND created_at > ? AND created_at <= ? \
+         AND confirmation_reminded_at IS NULL ORDER BY created_at, id LIMIT ?"
+    );
+    fetch_all!(conn, User, SQL, from, to, limit)
+}
+
+/// Records the confirmation reminder of an unverified user, once: `false` when the user was
+/// reminded, verified or deleted meanwhile (another worker got there first).
+pub async fn mark_reminded(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Result<bool> {
+    const SQL: &str = "UPDATE users SET confirmation_reminded_at = ? \
+        WHERE id = ? AND email_verified = FALSE AND confirmation_reminded_at IS NULL";
+    execute!(conn, SQL, now, id).map(|n| n == 1)
+}
+
+/// The ids of unverified users registered at or before `cutoff` (6.1: to delete), at most `limit`.
+pub async fn unverified_before(
+    mut conn: impl Connection,
+    cutoff: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    const SQL: &str = "SELECT id FROM users WHERE email_verified = FALSE AND created_at <= ? \
+        ORDER BY created_at, id LIMIT ?";
+    with_conn!(conn, |c| sqlx::query_scalar(SQL)
+        .bind(cutoff)
+        .bind(limit)
+        .fetch_all(c)
+        .await)
+}
+
+/// Every distinct country code of existing users (the holiday sync's countries).
+pub async fn country_codes(mut conn: impl Connection) -> sqlx::Result<Vec<String>> {
+    const SQL: &str = "SELECT DISTINCT country_code FROM users ORDER BY country_code";
+    with_conn!(conn, |c| sqlx::query_scalar(SQL).fetch_all(c).await)
 }

@@ -5,11 +5,11 @@ use serde::Serialize;
 use crate::clock::format_ms;
 use crate::db::users::User;
 
-/// The strong-password rule (contract 3.3): 8..32 characters with an ASCII lower-case letter,
-/// an ASCII upper-case letter, a digit and a symbol (anything not an ASCII letter or digit).
 /// The length limits of a first or last name.
 pub const NAME_RANGE: (usize, usize) = (3, 100);
 
+/// The strong-password rule (contract 3.3): 8..32 characters with an ASCII lower-case letter,
+/// an ASCII upper-case letter, a digit and a symbol (anything not an ASCII letter or digit).
 pub fn password_problem(field: &str, p: &str) -> Option<String> {
     let n = p.chars().count();
     if n > 32 {

@@ -7,7 +7,8 @@ shared::db_tests!(
     an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first,
     a_patch_that_changes_nothing_keeps_updated_at_and_the_etag,
     a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does,
-    occurrences_keep_the_milliseconds_of_the_series_start
+    occurrences_keep_the_milliseconds_of_the_series_start,
+    an_invalid_new_event_is_a_400_before_the_access_checks
 );
 
 async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first(
@@ -161,4 +162,29 @@ async fn occurrences_keep_the_milliseconds_of_the_series_start(app: &TestApp) {
         .map(|i| i["event"]["endedAt"].as_str().unwrap())
         .collect();
     assert_eq!(ends[2], "2025-04-03T09:15:00.250Z");
+}
+
+/// E2's field rules are validation (contract 1.5): a body that breaks them is a 400 whoever
+/// sends it, before the calendar access checks (a viewer or a stranger would otherwise get 403).
+async fn an_invalid_new_event_is_a_400_before_the_access_checks(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let mut backwards = arrangement(cast.calendar, &[]);
+    backwards["endedAt"] = json!("2025-04-01T08:00:00.000Z");
+    let mut recurring_task = arrangement(cast.calendar, &[]);
+    recurring_task["type"] = json!("task");
+    recurring_task["recurrence"] = json!(["RRULE:FREQ=DAILY"]);
+    for user in [&cast.viewer, &cast.stranger] {
+        app.request(Method::POST, "/api/events")
+            .as_user(user)
+            .json(&backwards)
+            .send()
+            .await
+            .assert_error(400, json!(["endedAt must not be earlier than startedAt"]));
+        app.request(Method::POST, "/api/events")
+            .as_user(user)
+            .json(&recurring_task)
+            .send()
+            .await
+            .assert_error(400, json!("recurrence is not supported for tasks"));
+    }
 }
