@@ -25,6 +25,7 @@ pub struct Registration {
 }
 
 const EMAIL_IN_USE: &str = "Email already in use";
+const DAY_MS: i64 = 86_400_000;
 
 /// A2: creates the user, the main and holiday calendars with owner memberships and queues the
 /// confirmation e-mail, in one transaction.
@@ -85,12 +86,15 @@ pub async fn queue_confirmation(
     let token = state
         .tokens
         .issue(TokenKind::ConfirmEmail, user.id, |_| {})?;
+    // Email 2 says when the account goes: 24 hours after registration (6.1), in the user's zone.
+    let tz = user.time_zone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let deleted_at = reminder.then(|| templates::format_instant(user.created_at + DAY_MS, tz));
     let mail = templates::confirm_email(
         &state.config,
         &user.email,
         &user.first_name,
         &token,
-        reminder,
+        deleted_at.as_deref(),
     );
     let dedupe = if reminder {
         format!("confirmation-reminder:{}", user.id)

@@ -40,24 +40,28 @@ fn page(app: &str, paragraphs: &[String], link: &str, button: &str) -> String {
     )
 }
 
-/// Email 1 (and 2, with `reminder`): confirm the address.
+/// Email 1, or email 2 when `deleted_at` (when the unconfirmed account goes, as the
+/// recipient reads it) is given: confirm the address.
 pub fn confirm_email(
     cfg: &Config,
     to: &str,
     first_name: &str,
     token: &str,
-    reminder: bool,
+    deleted_at: Option<&str>,
 ) -> Email {
     let link = format!("{}/auth/confirm-email/{token}", cfg.frontend_url);
     let app = &cfg.app_name;
-    let (kind, subject, extra) = if reminder {
-        (
+    let (kind, subject, extra) = match deleted_at {
+        Some(at) => (
             "confirmation-reminder",
             format!("Please confirm your email for {app}"),
-            "Your account will be deleted 24 hours after registration unless you confirm it.",
-        )
-    } else {
-        ("confirm-email", format!("Email Confirmation for {app}"), "")
+            format!("Unless you confirm it, your account will be deleted on {at}."),
+        ),
+        None => (
+            "confirm-email",
+            format!("Email Confirmation for {app}"),
+            String::new(),
+        ),
     };
     let greet = format!("Hello {},", escape_html(first_name));
     let ask = format!(
@@ -66,7 +70,7 @@ pub fn confirm_email(
     );
     let mut paras = vec![greet, ask];
     if !extra.is_empty() {
-        paras.push(extra.to_string());
+        paras.push(escape_html(&extra));
     }
     Email {
         kind,
@@ -185,14 +189,21 @@ pub fn format_span(
     if let Some((s, e)) = all_day {
         return format!("{s} – {e} (all day)");
     }
-    let f = |ms: i64| {
-        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
-            .unwrap_or_default()
-            .with_timezone(&tz)
-            .format("%a, %-d %b %Y, %H:%M")
-            .to_string()
-    };
+    let f = |ms: i64| local_time(ms, tz);
     format!("{} – {} ({})", f(start_ms), f(end_ms), tz.name())
+}
+
+/// An instant in the recipient's zone, named: `Tue, 1 Apr 2025, 12:00 (Europe/Kyiv)` (5.2).
+pub fn format_instant(ms: i64, tz: chrono_tz::Tz) -> String {
+    format!("{} ({})", local_time(ms, tz), tz.name())
+}
+
+fn local_time(ms: i64, tz: chrono_tz::Tz) -> String {
+    chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .format("%a, %-d %b %Y, %H:%M")
+        .to_string()
 }
 
 /// Writes an e-mail into the outbox inside the caller's transaction. `dedupe` identifies the

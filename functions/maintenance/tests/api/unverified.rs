@@ -44,6 +44,15 @@ async fn an_unverified_account_is_reminded_once_between_12_and_24_hours(app: &Te
     );
     let link = app.last_link("bob@example.com", REMINDER).await;
     assert!(link.contains("/auth/confirm-email/"), "{link}");
+    let mail = (app.outbox().await.into_iter())
+        .find(|r| r.subject == REMINDER)
+        .unwrap();
+    // Bob lives in Europe/Kyiv: the deletion, 24 h after registration, is said in his zone.
+    assert!(
+        mail.text_body.contains("deleted on") && mail.text_body.contains("(Europe/Kyiv)"),
+        "{}",
+        mail.text_body
+    );
     app.clock.advance(TimeDelta::hours(6));
     let again = run(&app.state, app.clock.now_ms(), Job::Unverified)
         .await
