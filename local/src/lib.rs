@@ -43,6 +43,12 @@ pub fn spawn_jobs(state: &AppState) {
             Duration::from_secs(30),
         ));
     }
+    every(
+        state,
+        state.config.reminders_every,
+        "reminders",
+        |s, now| async move { reminders::run(&s, now).await.map(drop) },
+    );
     use maintenance::Job;
     for (job, period) in [
         (Job::Unverified, MINUTE * 15),

@@ -109,6 +109,9 @@ pub struct Config {
     pub holiday_api_base_url: Option<String>,
     /// Whether `HOLIDAY_API_BASE_URL` was set (non-empty): the local server syncs only then.
     pub holiday_sync_configured: bool,
+    /// How often the local server sweeps for due reminders (`REMINDERS_EVERY_MS`, a minute as
+    /// on AWS; tests shorten it).
+    pub reminders_every: std::time::Duration,
     /// How long one holiday-API request may take (`HOLIDAY_API_TIMEOUT_MS`, 10 s; contract 6.5).
     pub holiday_api_timeout: std::time::Duration,
     pub var_dir: PathBuf,
@@ -327,6 +330,7 @@ impl Config {
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "Chronos <no-reply@localhost>".into()),
             holiday_sync_configured: get("HOLIDAY_API_BASE_URL").is_some(),
             holiday_api_timeout: ms("HOLIDAY_API_TIMEOUT_MS", 10_000)?,
+            reminders_every: ms("REMINDERS_EVERY_MS", 60_000)?,
             holiday_api_base_url: match vars.get("HOLIDAY_API_BASE_URL") {
                 Some(v) if v.is_empty() => None,
                 Some(v) => Some(v.trim_end_matches('/').to_string()),

@@ -10,7 +10,8 @@ use shared::domain::validate::Opt;
 use shared::http::{ApiError, ApiResult};
 
 use crate::input::{EventInput, NewEventInput, When, parse_date, parse_datetime, valid_lines};
-use crate::series::{midnight, refresh_derived, tz_of};
+use crate::series::refresh_derived;
+use shared::domain::triggers::midnight;
 
 /// The event an E2 body describes, with every field rule of 4.8.3 checked (validation, so it
 /// comes before the route's access checks, contract 1.5). Its colour is the body's, or none yet
@@ -87,7 +88,7 @@ pub fn apply_patch(e: &mut EventFields, input: &EventInput) -> ApiResult<()> {
 
 /// Applies start and end values (dates for all-day events, stored with their zone's midnight).
 pub fn set_when(e: &mut EventFields, start: Option<When>, end: Option<When>) {
-    let tz = tz_of(e);
+    let tz = e.tz();
     if let Some(w) = start {
         (e.started_at, e.start_date) = stored_when(tz, w);
     }

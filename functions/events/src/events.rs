@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
+use shared::AppState;
 use shared::db::Tx;
 use shared::db::calendars::{self, Member};
 use shared::db::events::{self, Event, Task};
@@ -12,7 +13,7 @@ use shared::domain::kinds::{CalendarKind, EventKind, ResponseStatus};
 use shared::http::{
     ApiError, ApiResult, CurrentUser, JsonBody, PathIds, QueryMap, ResultExt, empty,
 };
-use shared::{AppState, jobs};
+use shared::jobs::{self, triggers};
 
 use crate::access::{
     Action, EVENT_NOT_FOUND, authorize, check_if_match, load, load_visible, lock, save, with_etag,
@@ -71,6 +72,7 @@ pub async fn create_event(
     for u in &invitees {
         invite(&mut tx, &state, &e, &user.user, u).await?;
     }
+    triggers::refresh(&mut tx, id, now).await?;
     let e = load(&mut tx, id).await?;
     let body = full_event(&mut tx, &e, user.id(), None).await?;
     tx.commit().await?;
@@ -248,6 +250,9 @@ async fn save_patch(
         crate::occurrences::discard_stale_overrides(tx, stored, &e).await?;
     } else if task_changed {
         events::bump_version(&mut *tx, e.id, now).await?;
+    }
+    if e != *stored || task_changed {
+        triggers::refresh(&mut *tx, e.id, now).await?;
     }
     load(tx, e.id).await
 }

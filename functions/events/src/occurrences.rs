@@ -10,14 +10,16 @@ use shared::db::events::{self, Event, EventFields, OverrideFields};
 use shared::domain::recurrence::{MAX_LINES, Occurrence, Recurrence, to_local};
 use shared::domain::validate::Opt;
 use shared::http::{ApiError, ApiResult, CurrentUser, JsonBody, PathIds, PathParams, empty};
+use shared::jobs::triggers;
 
 use crate::access::{
     Action, EVENT_NOT_FOUND, authorize, check_if_match, load, lock, save, with_etag,
 };
 use crate::editing::check_rendered_order;
 use crate::input::{EventInput, When, parse_date, parse_datetime, parse_event};
-use crate::series::{midnight, recurrence_of, refresh_derived, series, tz_of};
+use crate::series::refresh_derived;
 use crate::shape::{Core, OccurrenceView, full_event};
+use shared::domain::triggers::midnight;
 
 pub const NOT_RECURRING: &str = "Event is not recurring";
 pub const NO_OCCURRENCE: &str = "Occurrence not found";
@@ -28,7 +30,7 @@ const OCCURRENCE_FIELDS: [&str; 5] = ["name", "description", "category", "starte
 /// Reads an `{originalStartedAt}` / `from` value: an instant, or a date for all-day series.
 fn original_start(e: &EventFields, raw: &str) -> Option<i64> {
     if e.all_day {
-        parse_date(raw).map(|d| midnight(tz_of(e), d))
+        parse_date(raw).map(|d| midnight(e.tz(), d))
     } else {
         parse_datetime(raw)
     }
@@ -41,7 +43,7 @@ pub fn occurrence_at(
     raw: &str,
     include_cancelled: bool,
 ) -> ApiResult<(i64, Occurrence)> {
-    if recurrence_of(e).is_none_or(|r| !r.is_recurring()) {
+    if e.rule().is_none_or(|r| !r.is_recurring()) {
         return Err(ApiError::bad_request(NOT_RECURRING));
     }
     original_start(e, raw)
@@ -51,8 +53,8 @@ pub fn occurrence_at(
 
 /// The occurrence of `e` starting at `start`, cancelled ones included when asked.
 fn find_occurrence(e: &EventFields, start: i64, include_cancelled: bool) -> Option<Occurrence> {
-    let r = recurrence_of(e)?;
-    if !series(e, &r).has_occurrence(start, include_cancelled) {
+    let r = e.rule()?;
+    if !e.series(&r).has_occurrence(start, include_cancelled) {
         return None;
     }
     let probe = if include_cancelled {
@@ -64,7 +66,7 @@ fn find_occurrence(e: &EventFields, start: i64, include_cancelled: bool) -> Opti
     } else {
         r
     };
-    let (list, _) = series(e, &probe).expand(start, start, usize::MAX);
+    let (list, _) = e.series(&probe).expand(start, start, usize::MAX);
     list.into_iter().find(|o| o.start_ms == start)
 }
 
@@ -104,6 +106,7 @@ pub async fn update_occurrence(
     let now = state.clock.now_ms();
     events::put_override(&mut tx, e.id, start, &fields, now).await?;
     events::bump_version(&mut tx, e.id, now).await?;
+    triggers::refresh(&mut tx, e.id, now).await?;
     let e = load(&mut tx, e.id).await?;
     let body = full_event(&mut tx, &e, user.id(), Some(&view)).await?;
     tx.commit().await?;
@@ -139,7 +142,7 @@ fn merge_override(fields: &mut OverrideFields, input: &EventInput, e: &EventFiel
 /// The EXDATE line for an occurrence.
 fn exdate_line(e: &EventFields, start: i64) -> String {
     if e.all_day {
-        let d = to_local(tz_of(e), start).date();
+        let d = to_local(e.tz(), start).date();
         format!("EXDATE;VALUE=DATE:{}", d.format("%Y%m%d"))
     } else {
         let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(start).unwrap_or_default();
@@ -150,7 +153,7 @@ fn exdate_line(e: &EventFields, start: i64) -> String {
 /// Adds an EXDATE for the occurrence at `start`, within the series' size limits.
 fn cancel(e: &mut EventFields, start: i64) -> ApiResult<()> {
     let line = exdate_line(e, start);
-    let room = recurrence_of(e).is_some_and(|r| r.has_room_for(line.len()));
+    let room = e.rule().is_some_and(|r| r.has_room_for(line.len()));
     let lines = e.recurrence.get_or_insert_with(Vec::new);
     if lines.len() >= MAX_LINES || !room {
         return Err(ApiError::bad_request("Too many exceptions for this series"));
@@ -174,12 +177,14 @@ pub async fn delete_occurrence(
     let (start, _) = occurrence_at(&e, params.get("originalStartedAt"), true)?;
     check_if_match(&headers, &e)?;
     // An occurrence already cancelled only loses its override.
+    let now = state.clock.now_ms();
     if find_occurrence(&e, start, false).is_some() {
         cancel(&mut e, start)?;
-        e.updated_at = state.clock.now_ms();
+        e.updated_at = now;
         save(&mut tx, &e).await?;
     }
     events::delete_overrides(&mut tx, e.id, Some(start)).await?;
+    triggers::refresh(&mut tx, e.id, now).await?;
     tx.commit().await?;
     Ok(empty(StatusCode::OK))
 }
@@ -194,11 +199,11 @@ pub async fn discard_stale_overrides(tx: &mut Tx, before: &Event, after: &Event)
     if !changed {
         return Ok(());
     }
-    let Some(r) = recurrence_of(after).filter(|r| r.is_recurring()) else {
+    let Some(r) = after.rule().filter(|r| r.is_recurring()) else {
         events::delete_overrides(tx, after.id, None).await?;
         return Ok(());
     };
-    let s = series(after, &r);
+    let s = after.series(&r);
     for o in events::overrides_of(&mut *tx, after.id).await? {
         if !s.has_occurrence(o.original_start, false) {
             events::delete_overrides(&mut *tx, after.id, Some(o.original_start)).await?;

@@ -1,24 +1,15 @@
-//! From a stored event to a recurrence series, and the stored times of new values.
+//! The memoized expansion of a stored series, and the derived times of an edited event. (An
+//! event's zone, rule and series view are methods of `EventFields` in `shared::domain::triggers`,
+//! shared with the reminders.)
 
-use chrono::{NaiveDate, NaiveTime};
-use chrono_tz::Tz;
 use quick_cache::sync::Cache;
 use quick_cache::{Equivalent, Weighter};
 use shared::db::events::EventFields;
-use shared::domain::recurrence::{Occurrence, Recurrence, Series, resolve_local};
+use shared::domain::recurrence::{Occurrence, Recurrence};
+use shared::domain::triggers::midnight;
 use std::sync::{Arc, LazyLock};
 
 use crate::input::parse_date;
-
-/// The event's zone (UTC if the stored name is unknown).
-pub fn tz_of(e: &EventFields) -> Tz {
-    e.time_zone.parse().unwrap_or(Tz::UTC)
-}
-
-/// The parsed recurrence of a stored event (`None` when single).
-pub fn recurrence_of(e: &EventFields) -> Option<Recurrence> {
-    Recurrence::parse_stored(e.lines()?, e.all_day).ok()
-}
 
 /// The occurrences of a stored event overlapping `[from, to]`, at most `limit` (the earliest);
 /// `None` when the event does not recur.
@@ -42,9 +33,10 @@ pub fn occurrences_in(e: &EventFields, from: i64, to: i64, limit: usize) -> List
     if let Some(found) = EXPANSIONS.get(&key) {
         return found;
     }
-    let list: Listed = recurrence_of(e)
+    let list: Listed = e
+        .rule()
         .filter(Recurrence::is_recurring)
-        .map(|r| series(e, &r).expand(from, to, limit).0.into());
+        .map(|r| e.series(&r).expand(from, to, limit).0.into());
     EXPANSIONS.insert(key.owned(), list.clone());
     list
 }
@@ -122,32 +114,9 @@ impl Equivalent<Key> for KeyRef<'_> {
     }
 }
 
-/// The series view of an event.
-pub fn series<'a>(e: &EventFields, r: &'a Recurrence) -> Series<'a> {
-    let start_date = e.start_date.as_deref().and_then(parse_date);
-    let end_date = e.end_date.as_deref().and_then(parse_date);
-    Series {
-        tz: tz_of(e),
-        all_day: e.all_day,
-        start_ms: e.started_at,
-        end_ms: e.ended_at,
-        start_date,
-        days: match (start_date, end_date) {
-            (Some(s), Some(x)) => (x - s).num_days(),
-            _ => 0,
-        },
-        recurrence: r,
-    }
-}
-
-/// 00:00 of a date in a zone.
-pub fn midnight(tz: Tz, d: NaiveDate) -> i64 {
-    resolve_local(tz, d.and_time(NaiveTime::MIN))
-}
-
 /// Recomputes `range_end` (and all-day instants) after a change.
 pub fn refresh_derived(e: &mut EventFields) {
-    let tz = tz_of(e);
+    let tz = e.tz();
     if e.all_day {
         if let (Some(s), Some(x)) = (
             e.start_date.as_deref().and_then(parse_date),
@@ -157,8 +126,8 @@ pub fn refresh_derived(e: &mut EventFields) {
             e.ended_at = midnight(tz, x);
         }
     }
-    e.range_end = match recurrence_of(e) {
-        Some(r) if r.is_recurring() => series(e, &r).last_end(),
+    e.range_end = match e.rule() {
+        Some(r) if r.is_recurring() => e.series(&r).last_end(),
         _ => Some(e.ended_at),
     };
 }

@@ -8,12 +8,13 @@ use shared::db::events::{self, Event, EventFields, NewEvent};
 use shared::db::participations;
 use shared::domain::recurrence::{Occurrence, Recurrence, to_local};
 use shared::http::{ApiError, ApiResult, ResultExt};
+use shared::jobs::triggers;
 
 use crate::access::{EVENT_NOT_FOUND, load, save};
 use crate::editing::{apply_patch, save_task_changes, set_when};
 use crate::input::{EventInput, When, parse_date};
 use crate::occurrences::occurrence_at;
-use crate::series::{refresh_derived, series, tz_of};
+use crate::series::refresh_derived;
 
 /// Splits `stored` at `from` and returns the new series (stored), or `None` when `from` is the
 /// first occurrence (the request then behaves like `scope=all`).
@@ -49,6 +50,8 @@ pub async fn split(
         .on_foreign_key_violation(|| ApiError::not_found(EVENT_NOT_FOUND))?;
     move_rows(tx, stored, id, start, now).await?;
     save_task_changes(tx, id, stored.kind, input, now).await?;
+    triggers::refresh(&mut *tx, stored.id, now).await?;
+    triggers::refresh(&mut *tx, id, now).await?;
     Ok(Some(load(tx, id).await?))
 }
 
@@ -110,14 +113,14 @@ fn split_lines(e: &EventFields, start: i64) -> (Vec<String>, Vec<String>) {
         .collect();
     let rule_before = Recurrence::parse(&rule_only, e.all_day)
         .map(|rr| {
-            series(e, &rr)
+            e.series(&rr)
                 .expand(e.started_at, start - 1, usize::MAX)
                 .0
                 .len()
         })
         .unwrap_or(0);
     let until = if e.all_day {
-        let d = to_local(tz_of(e), start).date() - Duration::days(1);
+        let d = to_local(e.tz(), start).date() - Duration::days(1);
         d.format("%Y%m%d").to_string()
     } else {
         let t = chrono::DateTime::<chrono::Utc>::from_timestamp_millis(start - 1000)
@@ -172,7 +175,7 @@ fn split_rule(rule: &str, until: &str, rule_before: usize) -> (String, String) {
 fn value_instant(e: &EventFields, line: &str) -> Option<i64> {
     let as_rdate = line.replacen("EXDATE", "RDATE", 1);
     let r = Recurrence::parse(&[as_rdate], e.all_day).ok()?;
-    let (list, _) = series(e, &r).expand(i64::MIN / 4, i64::MAX / 4, 10);
+    let (list, _) = e.series(&r).expand(i64::MIN / 4, i64::MAX / 4, 10);
     list.into_iter()
         .map(|o| o.start_ms)
         .filter(|ms| *ms != e.started_at)

@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use shared::AppState;
 use shared::accounts;
-use shared::db::{login_failures, sessions, uploads, users};
+use shared::db::{login_failures, reminders, sessions, uploads, users};
 
 const HOUR_MS: i64 = 3_600_000;
 /// Rows one run handles per step; the next run takes the rest.
@@ -23,7 +23,7 @@ pub enum Job {
     Unverified,
     /// 6.2, hourly: login failure records.
     Hourly,
-    /// 6.2, daily: expired sessions and unreferenced avatars.
+    /// 6.2, daily: expired sessions, unreferenced avatars, reminder records.
     Daily,
 }
 
@@ -36,6 +36,7 @@ pub struct Report {
     pub deleted_sessions: u64,
     pub deleted_login_failures: u64,
     pub deleted_avatars: usize,
+    pub deleted_reminder_records: u64,
     /// Rows that failed and were skipped (logged with their id).
     pub failed: usize,
 }
@@ -59,6 +60,8 @@ pub async fn run(state: &AppState, now: i64, job: Job) -> anyhow::Result<Report>
             let lifetime = state.config.jwt.refresh.ttl_secs * 1000;
             (report.deleted_nonces, report.deleted_sessions) =
                 sessions::delete_expired(&mut c, now - lifetime).await?;
+            report.deleted_reminder_records =
+                reminders::delete_deliveries_before(&mut c, now - 30 * 24 * HOUR_MS).await?;
             drop(c);
             delete_avatars(state, now, &mut report).await?;
         }

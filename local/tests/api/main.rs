@@ -5,4 +5,5 @@ mod harness;
 mod limits;
 mod migrations;
 mod paths;
+mod reminders;
 mod server;

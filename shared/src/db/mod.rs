@@ -12,6 +12,7 @@ pub mod listing;
 pub mod login_failures;
 pub mod outbox;
 pub mod participations;
+pub mod reminders;
 pub mod sessions;
 pub mod uploads;
 pub mod users;

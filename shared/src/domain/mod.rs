@@ -4,5 +4,6 @@
 pub mod calendar;
 pub mod kinds;
 pub mod recurrence;
+pub mod triggers;
 pub mod user;
 pub mod validate;

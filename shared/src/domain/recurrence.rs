@@ -446,12 +446,14 @@ impl Series<'_> {
         }
     }
 
+    /// The cancelled starts, in whole seconds: EXDATE values have no milliseconds, and a series
+    /// that starts at `09:00:00.250` must still lose its `09:00:00` occurrence to one.
     fn excluded(&self) -> BTreeSet<i64> {
         self.recurrence
             .exdates
             .iter()
             .filter_map(|p| self.point_occurrence(p))
-            .map(|o| o.start_ms)
+            .map(|o| o.start_ms.div_euclid(1000))
             .collect()
     }
 
@@ -478,7 +480,7 @@ impl Series<'_> {
         let excluded = self.excluded();
         let mut list: Vec<Occurrence> = found
             .into_iter()
-            .filter(|o| !excluded.contains(&o.start_ms))
+            .filter(|o| !excluded.contains(&o.start_ms.div_euclid(1000)))
             .collect();
         let truncated = list.len() > limit;
         list.truncate(limit);

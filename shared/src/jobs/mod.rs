@@ -2,6 +2,8 @@
 //! to 24 hours, and never fails a request. Locally a background task is woken after each commit;
 //! in a Lambda function the rows are delivered right after commit, before the response.
 
+pub mod triggers;
+
 use std::sync::Arc;
 
 use tokio::sync::Notify;

@@ -178,6 +178,51 @@ pub fn event_invitation(
     }
 }
 
+/// What email 6 says about the event reminded of.
+pub struct ReminderOf<'a> {
+    pub event_name: &'a str,
+    pub description: Option<&'a str>,
+    pub calendar_name: &'a str,
+    /// The occurrence's start, formatted in the recipient's zone (dates for all-day events).
+    pub starts: &'a str,
+    /// Whether the event recurs (the text then names this occurrence).
+    pub recurring: bool,
+}
+
+/// Email 6: a reminder of an event (contract 5.1, 5.2).
+pub fn event_reminder(cfg: &Config, to: &str, r: &ReminderOf<'_>) -> Email {
+    let app = &cfg.app_name;
+    let link = format!("{}/calendar", cfg.frontend_url);
+    let when = if r.recurring {
+        format!("This occurrence starts: {}", r.starts)
+    } else {
+        format!("Starts: {}", r.starts)
+    };
+    let mut paras = vec![
+        format!(
+            "Reminder: <strong>{}</strong> in calendar {}.",
+            escape_html(r.event_name),
+            escape_html(r.calendar_name)
+        ),
+        escape_html(&when),
+    ];
+    let description = r.description.unwrap_or("");
+    if !description.is_empty() {
+        paras.push(escape_html(description));
+    }
+    Email {
+        kind: "event-reminder",
+        to: to.into(),
+        subject: format!("Reminder: {} in calendar {}", r.event_name, r.calendar_name),
+        html: page(app, &paras, &link, "Open the calendar"),
+        text: format!(
+            "Reminder: \"{}\" in calendar \"{}\".\n{when}\n{description}\n\n{link}\n",
+            r.event_name, r.calendar_name
+        ),
+        links: vec![link],
+    }
+}
+
 /// Formats a span for an e-mail in the recipient's zone, e.g.
 /// `Tue, 1 Apr 2025, 12:00 – Tue, 1 Apr 2025, 13:00 (Europe/Kyiv)`; all-day spans show dates.
 pub fn format_span(

@@ -8,7 +8,8 @@ shared::db_tests!(
     a_patch_that_changes_nothing_keeps_updated_at_and_the_etag,
     a_tasks_unchanged_completion_changes_nothing_but_a_new_one_does,
     occurrences_keep_the_milliseconds_of_the_series_start,
-    an_invalid_new_event_is_a_400_before_the_access_checks
+    an_invalid_new_event_is_a_400_before_the_access_checks,
+    cancelling_an_occurrence_of_a_series_with_milliseconds_removes_it
 );
 
 async fn an_invitee_from_outside_the_home_calendar_sees_their_own_participation_first(
@@ -187,4 +188,42 @@ async fn an_invalid_new_event_is_a_400_before_the_access_checks(app: &TestApp) {
             .await
             .assert_error(400, json!("recurrence is not supported for tasks"));
     }
+}
+
+/// E6 on a series that starts with milliseconds: the EXDATE it writes has whole seconds, and
+/// still cancels the occurrence (found while building the reminders, issue 10).
+async fn cancelling_an_occurrence_of_a_series_with_milliseconds_removes_it(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let body = json!({"type": "arrangement", "name": "Stand-up", "category": "work",
+        "startedAt": "2025-04-01T09:00:00.250Z", "endedAt": "2025-04-01T09:15:00.250Z",
+        "calendarId": cast.calendar, "recurrence": ["RRULE:FREQ=DAILY;COUNT=3"]});
+    let id = create(app, &cast.creator, body).await["id"]
+        .as_i64()
+        .unwrap();
+    let res = app
+        .request(
+            Method::DELETE,
+            &format!("/api/events/{id}/occurrences/2025-04-02T09:00:00.250Z"),
+        )
+        .as_user(&cast.creator)
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let path = format!(
+        "/api/calendars/{}/members/{}/events?startDate=2025-04-01&endDate=2025-04-10",
+        cast.calendar, cast.creator.id
+    );
+    let items = app
+        .request(Method::GET, &path)
+        .as_user(&cast.creator)
+        .send()
+        .await
+        .json();
+    let starts: Vec<&str> = (items.as_array().unwrap().iter())
+        .map(|i| i["event"]["startedAt"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        starts,
+        ["2025-04-01T09:00:00.250Z", "2025-04-03T09:00:00.250Z"]
+    );
 }

@@ -1,0 +1,18 @@
+//! The `reminders` Lambda function: EventBridge Scheduler invokes it every minute (contract 6.3).
+
+use lambda_runtime::{LambdaEvent, service_fn};
+use shared::config::Mode;
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_runtime::Error> {
+    shared::init_tracing(true);
+    let state = shared::AppState::from_env(Mode::Lambda).await?;
+    lambda_runtime::run(service_fn(|_: LambdaEvent<serde_json::Value>| {
+        let state = state.clone();
+        async move {
+            let report = reminders::run(&state, state.clock.now_ms()).await?;
+            Ok::<_, lambda_runtime::Error>(format!("{report:?}"))
+        }
+    }))
+    .await
+}
