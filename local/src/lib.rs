@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use shared::AppState;
-use shared::jobs::{self, Delivery};
+use shared::jobs::{self, Queue};
 
 /// Every router, merged, behind the shared edge middleware.
 pub fn app(state: AppState) -> Router {
@@ -26,7 +26,7 @@ pub fn routes(state: AppState) -> Router {
 /// Delivers what the outbox holds before the process exits (a stop must not leave e-mail that
 /// a request queued for the next start), within `limit`.
 pub async fn flush_outbox(state: &AppState, limit: Duration) {
-    match tokio::time::timeout(limit, jobs::deliver_due(state)).await {
+    match tokio::time::timeout(limit, state.outbox.deliver_due()).await {
         Ok(Ok(r)) => tracing::info!(sent = r.sent, retried = r.retried, "outbox flushed"),
         Ok(Err(e)) => tracing::error!(error = %format!("{e:#}"), "outbox flush failed"),
         Err(_) => tracing::warn!("outbox flush did not finish within {limit:?}"),
@@ -36,9 +36,9 @@ pub async fn flush_outbox(state: &AppState, limit: Duration) {
 /// Starts the in-process background jobs: the outbox worker, and the scheduled functions on
 /// tokio intervals at their AWS cadences (contract 6), each run once at start.
 pub fn spawn_jobs(state: &AppState) {
-    if let Delivery::Background(notify) = &state.delivery {
+    if let Queue::Background(notify) = state.outbox.queue() {
         tokio::spawn(jobs::run_worker(
-            state.clone(),
+            state.outbox.clone(),
             notify.clone(),
             Duration::from_secs(30),
         ));

@@ -9,7 +9,6 @@ use crate::db::{DbErrorExt, Tx};
 use crate::db::{login_failures, uploads};
 use crate::domain::kinds::{CalendarKind, Role};
 use crate::http::{ApiError, ApiResult};
-use crate::jobs;
 use crate::mail::templates;
 use crate::state::AppState;
 
@@ -71,8 +70,7 @@ pub async fn register(state: &AppState, r: Registration) -> ApiResult<User> {
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("registered user vanished")))?;
     queue_confirmation(state, &mut tx, &user, false).await?;
-    tx.commit().await?;
-    jobs::committed(state).await;
+    state.commit(tx).await?;
     Ok(user)
 }
 

@@ -107,6 +107,9 @@ pub struct Config {
     pub mail_transport: MailTransport,
     pub mail_from: String,
     pub holiday_api_base_url: Option<String>,
+    /// The SQS queue committed e-mail goes to (`MAIL_QUEUE_URL`; Lambda only). Without it a
+    /// function delivers its e-mail itself, right after the commit.
+    pub mail_queue_url: Option<String>,
     /// Whether `HOLIDAY_API_BASE_URL` was set (non-empty): the local server syncs only then.
     pub holiday_sync_configured: bool,
     /// How often the local server sweeps for due reminders (`REMINDERS_EVERY_MS`, a minute as
@@ -329,6 +332,7 @@ impl Config {
             mail_transport,
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "Chronos <no-reply@localhost>".into()),
             holiday_sync_configured: get("HOLIDAY_API_BASE_URL").is_some(),
+            mail_queue_url: get("MAIL_QUEUE_URL"),
             holiday_api_timeout: ms("HOLIDAY_API_TIMEOUT_MS", 10_000)?,
             reminders_every: ms("REMINDERS_EVERY_MS", 60_000)?,
             holiday_api_base_url: match vars.get("HOLIDAY_API_BASE_URL") {

@@ -20,7 +20,7 @@ use crate::config::{Config, Mode};
 use crate::db::outbox::OutboxRow;
 use crate::db::{Backend, Db, calendars, outbox, users};
 use crate::domain::kinds::CalendarKind;
-use crate::jobs::{self, Delivery};
+use crate::jobs::{self, Queue};
 
 /// Runs each listed test twice: on SQLite, and on MariaDB/MySQL when `CHRONOS_TEST_MYSQL_URL`
 /// is set (otherwise that variant prints that it was skipped). Each name is an ordinary
@@ -164,8 +164,7 @@ impl TestApp {
         db.migrate().await.expect("migrations");
         let clock = Clock::system();
         let mailer = crate::mail::from_config(&config).expect("mailer");
-        let state =
-            AppState::new(config, db, clock.clone(), mailer, Delivery::Inline).expect("state");
+        let state = AppState::new(config, db, clock.clone(), mailer, Queue::Inline).expect("state");
         let router = crate::http::app(routes(state.clone()), state.clone());
         let csrf_seed = csrf::new_seed();
         let csrf_token = csrf::token(&state.config, &csrf_seed);
@@ -206,7 +205,9 @@ impl TestApp {
 
     /// Delivers every due e-mail, as the worker would.
     pub async fn run_jobs(&self) -> jobs::Report {
-        jobs::deliver_due(&self.state)
+        self.state
+            .outbox
+            .deliver_due()
             .await
             .expect("outbox delivery")
     }
@@ -332,9 +333,9 @@ impl TestApp {
     /// the MySQL test database.
     ///
     /// First it fails if a queued e-mail was never handed to delivery: tests deliver inline
-    /// (`Delivery::Inline`), so every row a committed request queued has had its first attempt
-    /// by the time the response is back. A row without one belongs to a handler that committed
-    /// without calling `jobs::committed`, and in production would wait for the next sweep.
+    /// (`Queue::Inline`), so every row a committed request queued has had its first attempt by
+    /// the time the response is back. A row without one was committed without its hand-off
+    /// (`AppState::commit`), and in production would wait for the reminders sweep.
     pub async fn finish(self) {
         let forgotten: Vec<String> = self
             .outbox()

@@ -11,11 +11,11 @@ use shared::accounts::{self, Registration};
 use shared::auth::tokens::TokenKind;
 use shared::auth::{csrf, sessions, throttle};
 
+use shared::AppState;
 use shared::db::{login_failures, sessions as session_rows, users};
 use shared::domain::user::OwnUser;
 use shared::domain::validate::Validator;
 use shared::http::{ApiError, ApiResult, JsonBody, PathParams, created, empty};
-use shared::{AppState, jobs};
 
 /// Every auth route, in the contract's order.
 pub fn router(state: AppState) -> Router {
@@ -192,10 +192,7 @@ async fn request_reset(
     if let Some(user) = &user {
         accounts::queue_reset(&state, &mut tx, user).await?;
     }
-    tx.commit().await?;
-    if user.is_some() {
-        jobs::committed(&state).await;
-    }
+    state.commit(tx).await?;
     Ok(empty(StatusCode::CREATED))
 }
 

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use shared::AppState;
 use shared::auth::tokens::TokenKind;
 use shared::clock::format_ms;
 use shared::db::Tx;
@@ -17,7 +18,6 @@ use shared::http::{
     ApiError, ApiResult, CurrentUser, JsonBody, PathIds, PathParams, ResultExt, created, empty, ok,
 };
 use shared::mail::templates;
-use shared::{AppState, jobs};
 
 use crate::calendars::{CREATOR_ONLY, NOT_FOUND, as_confirmed_member, kind_of};
 
@@ -110,8 +110,7 @@ pub async fn invite_member(
     let member = calendars::find_member_by_id(&mut tx, id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("new membership vanished")))?;
-    tx.commit().await?;
-    jobs::committed(&state).await;
+    state.commit(tx).await?;
     Ok(created(&MemberJson::from(&member)))
 }
 

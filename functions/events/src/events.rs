@@ -13,7 +13,7 @@ use shared::domain::kinds::{CalendarKind, EventKind, ResponseStatus};
 use shared::http::{
     ApiError, ApiResult, CurrentUser, JsonBody, PathIds, QueryMap, ResultExt, empty,
 };
-use shared::jobs::{self, triggers};
+use shared::jobs::triggers;
 
 use crate::access::{
     Action, EVENT_NOT_FOUND, authorize, check_if_match, load, load_visible, lock, save, with_etag,
@@ -75,8 +75,7 @@ pub async fn create_event(
     triggers::refresh(&mut tx, id, now).await?;
     let e = load(&mut tx, id).await?;
     let body = full_event(&mut tx, &e, user.id(), None).await?;
-    tx.commit().await?;
-    jobs::committed(&state).await;
+    state.commit(tx).await?;
     Ok(with_etag(StatusCode::CREATED, &e, &body))
 }
 

@@ -3,6 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use shared::AppState;
 use shared::auth::tokens::TokenKind;
 use shared::db::calendars;
 use shared::db::events::{self, Event};
@@ -15,7 +16,6 @@ use shared::http::{
     ApiError, ApiResult, CurrentUser, JsonBody, PathIds, PathParams, ResultExt, created, empty, ok,
 };
 use shared::mail::templates;
-use shared::{AppState, jobs};
 
 use crate::access::{load, load_visible, lock};
 use crate::shape::participation_detail;
@@ -185,8 +185,7 @@ pub async fn invite_participant(
     let pid = invite(&mut tx, &state, &e, &user.user, &u).await?;
     let e = load(&mut tx, e.id).await?;
     let body = participation_detail(&mut tx, pid, &e).await?;
-    tx.commit().await?;
-    jobs::committed(&state).await;
+    state.commit(tx).await?;
     Ok(created(&body))
 }
 

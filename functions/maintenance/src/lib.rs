@@ -97,8 +97,7 @@ async fn remind(state: &AppState, user: &users::User, now: i64) -> shared::http:
         return Ok(false);
     }
     accounts::queue_confirmation(state, &mut tx, user, true).await?;
-    tx.commit().await?;
-    shared::jobs::committed(state).await;
+    state.commit(tx).await?;
     Ok(true)
 }
 

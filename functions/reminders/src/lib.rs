@@ -18,7 +18,7 @@ use shared::domain::kinds::EventKind;
 use shared::domain::recurrence::to_local;
 use shared::domain::triggers::{Schedule, Trigger};
 use shared::http::ApiResult;
-use shared::jobs::{self, triggers};
+use shared::jobs::triggers;
 use shared::mail::templates::{self, ReminderOf};
 
 /// Due triggers handled per run; the next run takes the rest.
@@ -63,8 +63,8 @@ pub async fn run(state: &AppState, now: i64) -> anyhow::Result<Report> {
             }
         }
     }
-    // Hands off what this run queued, and what a crash left committed but never handed off.
-    jobs::committed(state).await;
+    // What a crash left committed but never handed off goes to delivery now.
+    state.outbox.requeue_forgotten(now).await?;
     if report.due > 0 || report.backfilled > 0 {
         tracing::info!(?report, "reminders run");
     }
@@ -115,7 +115,7 @@ async fn fire(state: &AppState, t: &DueTrigger, now: i64) -> ApiResult<(usize, u
             }
         }
     }
-    tx.commit().await?;
+    state.commit(tx).await?;
     Ok((queued, late))
 }
 

@@ -178,8 +178,14 @@ pub enum PoolConn {
     Sqlite(PoolConnection<Sqlite>),
 }
 
-/// An open transaction; dropped without [`Tx::commit`] it rolls back.
-pub enum Tx {
+/// An open transaction; dropped without committing it rolls back. It remembers the outbox rows
+/// queued in it ([`Tx::queued`]): the state's `commit` hands exactly those to delivery.
+pub struct Tx {
+    inner: TxInner,
+    queued: Vec<i64>,
+}
+
+enum TxInner {
     MySql(Transaction<'static, MySql>),
     Sqlite(Transaction<'static, Sqlite>),
 }
@@ -197,18 +203,42 @@ impl PoolConn {
 impl Tx {
     /// The transaction's connection, for a repository call.
     pub fn conn(&mut self) -> Conn<'_> {
-        match self {
-            Tx::MySql(t) => Conn::MySql(t),
-            Tx::Sqlite(t) => Conn::Sqlite(t),
+        match &mut self.inner {
+            TxInner::MySql(t) => Conn::MySql(t),
+            TxInner::Sqlite(t) => Conn::Sqlite(t),
         }
     }
 
-    /// Commits every write of the transaction (bounded by [`STATEMENT_TIMEOUT`] on MySQL).
-    pub async fn commit(self) -> Result<(), sqlx::Error> {
-        match self {
-            Tx::MySql(t) => timed(t.commit()).await,
-            Tx::Sqlite(t) => t.commit().await,
+    /// Records an outbox row written in this transaction.
+    pub fn queued(&mut self, outbox_id: i64) {
+        self.queued.push(outbox_id);
+    }
+
+    /// Commits every write and returns the outbox rows it queued, which the caller must hand
+    /// to delivery (`Outbox::commit` does both; handlers use `AppState::commit`).
+    pub async fn commit_queued(self) -> Result<Vec<i64>, sqlx::Error> {
+        match self.inner {
+            TxInner::MySql(t) => timed(t.commit()).await?,
+            TxInner::Sqlite(t) => t.commit().await?,
         }
+        Ok(self.queued)
+    }
+
+    /// Commits a transaction that queued no e-mail (bounded by [`STATEMENT_TIMEOUT`] on MySQL).
+    /// One that did must go through `AppState::commit`, which hands its rows off: in a debug
+    /// build (every test) committing one here fails loudly; in production its rows would wait
+    /// for the reminders sweep to re-queue them.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        let forgotten = !self.queued.is_empty();
+        debug_assert!(
+            !forgotten,
+            "a transaction that queued e-mail was committed without its hand-off"
+        );
+        let ids = self.commit_queued().await?;
+        if forgotten {
+            tracing::error!(outbox_ids = ?ids, "e-mail committed without a hand-off");
+        }
+        Ok(())
     }
 }
 
@@ -355,11 +385,15 @@ impl Db {
     /// front, so a read-then-write transaction cannot fail to upgrade under concurrency. On MySQL
     /// the `BEGIN` is bounded like any statement.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
-        Ok(match self {
+        let inner = match self {
             Db::MySql(p) => {
-                Tx::MySql(bounded(ACQUIRE_TIMEOUT + STATEMENT_TIMEOUT, p.begin()).await?)
+                TxInner::MySql(bounded(ACQUIRE_TIMEOUT + STATEMENT_TIMEOUT, p.begin()).await?)
             }
-            Db::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(p) => TxInner::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+        };
+        Ok(Tx {
+            inner,
+            queued: Vec::new(),
         })
     }
 

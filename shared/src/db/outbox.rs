@@ -87,34 +87,27 @@ pub async fn due(mut conn: impl Connection, now: i64, limit: i64) -> sqlx::Resul
     .await)
 }
 
-/// Claims a due row for one delivery attempt by pushing its next attempt to `lease_until`;
-/// returns the row only to the one worker whose update succeeded.
+/// Claims row `id` for one delivery attempt: only if it is unsent, not abandoned, and its next
+/// attempt is due (neither in back-off nor leased by another worker's attempt); pushes that to
+/// `lease_until` and counts the attempt. Returns the row only to the one worker whose update
+/// succeeded.
 pub async fn claim(
     mut conn: impl Connection,
     id: i64,
     now: i64,
     lease_until: i64,
 ) -> sqlx::Result<Option<OutboxRow>> {
-    with_conn!(conn, |c| {
-        let claimed = sqlx::query(
-            "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ? \
-             AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?",
-        )
-        .bind(lease_until)
-        .bind(id)
-        .bind(now)
-        .execute(&mut *c)
-        .await?
-        .rows_affected()
-            == 1;
-        if !claimed {
-            return Ok(None);
-        }
-        sqlx::query_as::<_, OutboxRow>(outbox_select!("WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await
-    })
+    const SQL: &str = "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 \
+        WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= ?";
+    if execute!(conn, SQL, lease_until, id, now)? != 1 {
+        return Ok(None);
+    }
+    crate::fetch_optional!(conn, OutboxRow, outbox_select!("WHERE id = ?"), id)
+}
+
+/// A row by id.
+pub async fn find(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<OutboxRow>> {
+    crate::fetch_optional!(conn, OutboxRow, outbox_select!("WHERE id = ?"), id)
 }
 
 /// Marks a row delivered.
@@ -152,4 +145,20 @@ pub async fn mark_failed_attempt(
 /// Every row, oldest first (tests and diagnostics).
 pub async fn list_all(mut conn: impl Connection) -> sqlx::Result<Vec<OutboxRow>> {
     fetch_all!(conn, OutboxRow, outbox_select!("ORDER BY id"))
+}
+
+/// Rows committed but never tried (no attempt, created before `before`), oldest first: what a
+/// crash between a commit and its hand-off leaves behind.
+pub async fn never_tried(
+    mut conn: impl Connection,
+    before: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<i64>> {
+    const SQL: &str = "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL \
+        AND attempts = 0 AND created_at < ? ORDER BY id LIMIT ?";
+    with_conn!(conn, |c| sqlx::query_scalar(SQL)
+        .bind(before)
+        .bind(limit)
+        .fetch_all(c)
+        .await)
 }

@@ -251,11 +251,12 @@ fn local_time(ms: i64, tz: chrono_tz::Tz) -> String {
         .to_string()
 }
 
-/// Writes an e-mail into the outbox inside the caller's transaction. `dedupe` identifies the
-/// message: a second insert with the same key is ignored (a redelivered job never sends twice).
+/// Writes an e-mail into the outbox inside the caller's transaction, which remembers the row for
+/// its hand-off after commit. `dedupe` identifies the message: a second insert with the same key
+/// is ignored (a redelivered job never sends twice).
 pub async fn queue(tx: &mut Tx, e: &Email, dedupe: &str, now: i64) -> sqlx::Result<Option<i64>> {
     let links = serde_json::to_string(&e.links).unwrap_or_else(|_| "[]".into());
-    outbox::insert(
+    let id = outbox::insert(
         &mut *tx,
         &outbox::NewOutbox {
             dedupe_key: dedupe,
@@ -268,7 +269,11 @@ pub async fn queue(tx: &mut Tx, e: &Email, dedupe: &str, now: i64) -> sqlx::Resu
         },
         now,
     )
-    .await
+    .await?;
+    if let Some(id) = id {
+        tx.queued(id);
+    }
+    Ok(id)
 }
 
 #[cfg(test)]
