@@ -110,6 +110,9 @@ pub struct Config {
     /// The SQS queue committed e-mail goes to (`MAIL_QUEUE_URL`; Lambda only). Without it a
     /// function delivers its e-mail itself, right after the commit.
     pub mail_queue_url: Option<String>,
+    /// The mail queue's `maxReceiveCount` (`MAIL_MAX_RECEIVES`, 5): on a message's last receive
+    /// a failed delivery marks its row failed (the message goes to the dead-letter queue).
+    pub mail_max_receives: u32,
     /// Whether `HOLIDAY_API_BASE_URL` was set (non-empty): the local server syncs only then.
     pub holiday_sync_configured: bool,
     /// How often the local server sweeps for due reminders (`REMINDERS_EVERY_MS`, a minute as
@@ -333,6 +336,8 @@ impl Config {
             mail_from: get("MAIL_FROM").unwrap_or_else(|| "Chronos <no-reply@localhost>".into()),
             holiday_sync_configured: get("HOLIDAY_API_BASE_URL").is_some(),
             mail_queue_url: get("MAIL_QUEUE_URL"),
+            mail_max_receives: parse_num("MAIL_MAX_RECEIVES", get("MAIL_MAX_RECEIVES"))?
+                .unwrap_or(5),
             holiday_api_timeout: ms("HOLIDAY_API_TIMEOUT_MS", 10_000)?,
             reminders_every: ms("REMINDERS_EVERY_MS", 60_000)?,
             holiday_api_base_url: match vars.get("HOLIDAY_API_BASE_URL") {

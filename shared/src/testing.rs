@@ -353,7 +353,7 @@ impl TestApp {
             .outbox()
             .await
             .into_iter()
-            .filter(|r| r.sent_at.is_none())
+            .filter(|r| r.sent_at.is_none() && r.failed_at.is_none())
             .map(|r| format!("{} to {}", r.subject, r.recipient))
             .collect();
         assert!(
@@ -631,6 +631,16 @@ pub struct SmtpSink {
 }
 
 impl mailin_embedded::Handler for SmtpSink {
+    /// Refuses every recipient whose address starts with `refused` (a 550, as a mail server
+    /// refuses an unknown mailbox), so tests can make one delivery fail.
+    fn rcpt(&mut self, to: &str) -> mailin_embedded::Response {
+        if to.trim_start_matches('<').starts_with("refused") {
+            mailin_embedded::response::NO_MAILBOX
+        } else {
+            mailin_embedded::response::OK
+        }
+    }
+
     fn data_start(
         &mut self,
         _domain: &str,

@@ -1,5 +1,9 @@
 //! The `auth` Lambda function: `/api/auth/*` behind API Gateway (HTTP API, payload v2).
 
+// The handler futures (the state with its AWS clients, the job bodies) nest deeper than
+// rustc's default layout limit.
+#![recursion_limit = "256"]
+
 use shared::config::Mode;
 
 #[tokio::main]

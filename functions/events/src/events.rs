@@ -157,10 +157,11 @@ async fn create_participations(
                 };
                 add(tx, member.id, status).await?;
             }
-            if listed && home == Some(CalendarKind::Additional) {
-                if let Some(main) = calendars::find_main_member(&mut *tx, e.creator_id).await? {
-                    add(tx, main.id, pending).await?;
-                }
+            if listed
+                && home == Some(CalendarKind::Additional)
+                && let Some(main) = calendars::find_main_member(&mut *tx, e.creator_id).await?
+            {
+                add(tx, main.id, pending).await?;
             }
         }
     }

@@ -89,10 +89,10 @@ async fn invitee_memberships(tx: &mut Tx, e: &Event, user_id: i64) -> ApiResult<
     if let Some(h) = home.filter(|m| m.is_confirmed) {
         members.push(h.id);
     }
-    if let Some(main) = calendars::find_main_member(&mut *tx, user_id).await? {
-        if !members.contains(&main.id) {
-            members.push(main.id);
-        }
+    if let Some(main) = calendars::find_main_member(&mut *tx, user_id).await?
+        && !members.contains(&main.id)
+    {
+        members.push(main.id);
     }
     Ok(members)
 }

@@ -117,14 +117,14 @@ impl Equivalent<Key> for KeyRef<'_> {
 /// Recomputes `range_end` (and all-day instants) after a change.
 pub fn refresh_derived(e: &mut EventFields) {
     let tz = e.tz();
-    if e.all_day {
-        if let (Some(s), Some(x)) = (
+    if e.all_day
+        && let (Some(s), Some(x)) = (
             e.start_date.as_deref().and_then(parse_date),
             e.end_date.as_deref().and_then(parse_date),
-        ) {
-            e.started_at = midnight(tz, s);
-            e.ended_at = midnight(tz, x);
-        }
+        )
+    {
+        e.started_at = midnight(tz, s);
+        e.ended_at = midnight(tz, x);
     }
     e.range_end = match e.rule() {
         Some(r) if r.is_recurring() => e.series(&r).last_end(),

@@ -1,5 +1,9 @@
 //! The `holiday-sync` Lambda function: EventBridge Scheduler invokes it daily (contract 6.5).
 
+// The handler futures (the state with its AWS clients, the job bodies) nest deeper than
+// rustc's default layout limit.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{LambdaEvent, service_fn};
 use shared::config::Mode;
 

@@ -1,6 +1,10 @@
 //! The `maintenance` Lambda function: EventBridge Scheduler invokes it every 15 minutes, hourly
 //! and daily with the input `{"job": "unverified" | "hourly" | "daily"}` (contract 6.1, 6.2).
 
+// The handler futures (the state with its AWS clients, the job bodies) nest deeper than
+// rustc's default layout limit.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{LambdaEvent, service_fn};
 use shared::config::Mode;
 

@@ -1,5 +1,9 @@
 //! The `reminders` Lambda function: EventBridge Scheduler invokes it every minute (contract 6.3).
 
+// The handler futures (the state with its AWS clients, the job bodies) nest deeper than
+// rustc's default layout limit.
+#![recursion_limit = "256"]
+
 use lambda_runtime::{LambdaEvent, service_fn};
 use shared::config::Mode;
 

@@ -1,6 +1,10 @@
 //! The `users` Lambda function: `/api/users/*`, `/api/countries`, `/api/health` and
 //! `/uploads/avatars/*` behind API Gateway (HTTP API, payload v2).
 
+// The handler futures (the state with its AWS clients, the job bodies) nest deeper than
+// rustc's default layout limit.
+#![recursion_limit = "256"]
+
 use shared::config::Mode;
 
 #[tokio::main]

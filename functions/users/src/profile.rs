@@ -191,10 +191,11 @@ pub async fn update_user(
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     let previous_picture = u.profile_picture_name.clone();
-    if let Some(name) = &upd.profile_picture_name {
-        if name != DEFAULT_AVATAR && !uploads::is_owned_by(&mut tx, u.id, name).await? {
-            return Err(ApiError::bad_request("Profile picture not found"));
-        }
+    if let Some(name) = &upd.profile_picture_name
+        && name != DEFAULT_AVATAR
+        && !uploads::is_owned_by(&mut tx, u.id, name).await?
+    {
+        return Err(ApiError::bad_request("Profile picture not found"));
     }
     upd.apply(&mut u);
     u.updated_at = state.clock.now_ms();

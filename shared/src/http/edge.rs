@@ -200,13 +200,13 @@ fn finish(res: &mut Response, allowed: bool, state: &AppState) {
     if !h.contains_key(header::CACHE_CONTROL) {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
-    if let Some(ct) = h.get(header::CONTENT_TYPE) {
-        if ct.as_bytes() == b"application/json" {
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            );
-        }
+    if let Some(ct) = h.get(header::CONTENT_TYPE)
+        && ct.as_bytes() == b"application/json"
+    {
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
     }
 }
 
