@@ -42,7 +42,7 @@ async fn state(url: &str, dir: &std::path::Path) -> shared::AppState {
 async fn exec(db: &Db, sql: &str) {
     match db {
         Db::MySql(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
-        Db::Sqlite(p) => drop(sqlx::query(sql).execute(p).await.unwrap()),
+        Db::Sqlite(p, _) => drop(sqlx::query(sql).execute(p).await.unwrap()),
     }
 }
 
