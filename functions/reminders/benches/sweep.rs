@@ -6,9 +6,9 @@
 //! `CHRONOS_BENCH_MYSQL_URL=mysql://root@127.0.0.1:3306/chronos_bench_sweep` for MariaDB (the
 //! database is created empty by the run). Target: under 50 ms a sweep on both.
 //!
-//! Database round trips of one sweep: 2 (back-fill cursor, due triggers) + 50 × 9 (begin, lock
-//! the event, its overrides, the claim, recipients, calendar, delivery record, outbox row,
-//! commit) + 1 (the outbox re-queue check) = 453.
+//! Database round trips of one sweep: 2 (back-fill cursor, due triggers) + 2 × 2 (begin and
+//! commit of two chunks of 25) + 50 × 7 (lock the event, its overrides, the claim, recipients,
+//! calendar, delivery record, outbox row) + 1 (the outbox re-queue check) = 357.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -47,7 +47,7 @@ async fn exec(db: &Db, sql: &str) {
 }
 
 /// One user with one calendar; 100,000 events in it with the user's participation; their
-/// triggers. The first 50 events start at T + 5 min with a 5-minute reminder: due at T.
+/// triggers. The first 50 events start at T + 60 min: their 60-minute reminders are due at T.
 async fn seed(db: &Db) {
     let now = T - 86_400_000;
     exec(
@@ -80,10 +80,12 @@ async fn seed(db: &Db) {
     for chunk in (1..=EVENTS).collect::<Vec<_>>().chunks(500) {
         let (mut events, mut parts, mut triggers) = (Vec::new(), Vec::new(), Vec::new());
         for &id in chunk {
+            // A due event's 60-minute trigger is at T, its other two later; every other
+            // trigger is an hour or more after T.
             let start = if id <= DUE {
-                T + 5 * MINUTE
+                T + 60 * MINUTE
             } else {
-                T + 3_600_000 + (id % 8760) * 3_600_000
+                T + 2 * 3_600_000 + (id % 8760) * 3_600_000
             };
             let recurring = id > EVENTS - RECURRING;
             let (recurrence, range_end) = if recurring {
@@ -146,7 +148,7 @@ async fn reset(db: &Db) {
     exec(db, "DELETE FROM outbox").await;
     let rows: Vec<String> = (1..=DUE)
         .flat_map(|id| {
-            [5, 30, 60].map(|off| format!("({id}, {off}, {})", T + 5 * MINUTE - off * MINUTE))
+            [5, 30, 60].map(|off| format!("({id}, {off}, {})", T + 60 * MINUTE - off * MINUTE))
         })
         .collect();
     exec(

@@ -6,7 +6,8 @@
 //! sweep locks the event (the order every event write takes), walks the triggers up to `now`
 //! (those more than 60 minutes late are skipped), claims the row by moving it to the next
 //! trigger with one conditional `UPDATE`, and for each recipient inserts the delivery record and
-//! the outbox row of email 6 in the same transaction. Only the sweep whose claim and insert
+//! the outbox row of email 6 in the same transaction (up to 25 triggers share one, in event-id
+//! order; a chunk that fails is redone trigger by trigger). Only the sweep whose claim and insert
 //! succeed queues an e-mail, so two sweeps at once queue one per (occurrence, user, offset).
 
 use chrono_tz::Tz;
@@ -23,6 +24,8 @@ use shared::mail::templates::{self, ReminderOf};
 
 /// Due triggers handled per run; the next run takes the rest.
 const BATCH: i64 = 500;
+/// Due triggers fired in one transaction.
+const CHUNK: usize = 25;
 /// Events given their triggers per run by the back-fill of events older than the reminders.
 const BACKFILL: i64 = 200;
 
@@ -41,6 +44,13 @@ pub struct Report {
     pub failed: usize,
 }
 
+impl Report {
+    fn add(&mut self, (queued, late): (usize, usize)) {
+        self.queued += queued;
+        self.late += late;
+    }
+}
+
 /// Sends the reminders due at `now` (milliseconds).
 pub async fn run(state: &AppState, now: i64) -> anyhow::Result<Report> {
     let mut report = Report::default();
@@ -50,16 +60,26 @@ pub async fn run(state: &AppState, now: i64) -> anyhow::Result<Report> {
         reminders::due(&mut c, now, BATCH).await?
     };
     report.due = due.len();
-    for t in &due {
-        match fire(state, t, now).await {
-            Ok((queued, late)) => {
-                report.queued += queued;
-                report.late += late;
-            }
+    // In event-id order, the order every lock on events is taken in, and a chunk to a
+    // transaction: one commit (one log flush on MySQL) for many reminders.
+    let mut due = due;
+    due.sort_by_key(|t| (t.event_id, t.offset_minutes));
+    for chunk in due.chunks(CHUNK) {
+        match fire_chunk(state, chunk, now).await {
+            Ok(done) => report.add(done),
+            // One bad trigger must not hold back the rest: each goes again on its own.
             Err(e) => {
-                report.failed += 1;
-                tracing::error!(event_id = t.event_id, offset = t.offset_minutes, error = ?e,
-                    "reminder failed; tried again next run");
+                tracing::warn!(error = ?e, triggers = chunk.len(), "a reminder chunk failed; one by one");
+                for t in chunk {
+                    match fire_chunk(state, std::slice::from_ref(t), now).await {
+                        Ok(done) => report.add(done),
+                        Err(e) => {
+                            report.failed += 1;
+                            tracing::error!(event_id = t.event_id, offset = t.offset_minutes,
+                                error = ?e, "reminder failed; tried again next run");
+                        }
+                    }
+                }
             }
         }
     }
@@ -71,15 +91,34 @@ pub async fn run(state: &AppState, now: i64) -> anyhow::Result<Report> {
     Ok(report)
 }
 
-/// Fires one due trigger; returns the e-mails queued and the triggers skipped as late.
-async fn fire(state: &AppState, t: &DueTrigger, now: i64) -> ApiResult<(usize, usize)> {
+/// Fires due triggers in one transaction; returns the e-mails queued and the triggers skipped
+/// as late.
+async fn fire_chunk(state: &AppState, ts: &[DueTrigger], now: i64) -> ApiResult<(usize, usize)> {
     let mut tx = state.db.begin().await?;
-    let Some(e) = events::find_for_update(&mut tx, t.event_id).await? else {
+    let (mut queued, mut late) = (0, 0);
+    for t in ts {
+        let (q, l) = fire(state, &mut tx, t, now).await?;
+        queued += q;
+        late += l;
+    }
+    state.commit(tx).await?;
+    Ok((queued, late))
+}
+
+/// Fires one due trigger inside `tx`: locks its event, walks its triggers up to `now`, claims
+/// the row and queues the e-mails.
+async fn fire(
+    state: &AppState,
+    tx: &mut shared::db::Tx,
+    t: &DueTrigger,
+    now: i64,
+) -> ApiResult<(usize, usize)> {
+    let Some(e) = events::find_for_update(&mut *tx, t.event_id).await? else {
         return Ok((0, 0));
     };
-    let overrides = events::overrides_of(&mut tx, e.id).await?;
+    let overrides = events::overrides_of(&mut *tx, e.id).await?;
     let completed = e.kind == EventKind::Task
-        && (events::find_task(&mut tx, e.id).await?).is_some_and(|t| t.is_completed);
+        && (events::find_task(&mut *tx, e.id).await?).is_some_and(|t| t.is_completed);
     let schedule = Schedule::new(&e, &overrides);
     let (mut fires, mut late) = (Vec::new(), 0);
     let mut next = schedule.next(t.offset_minutes, t.next_at);
@@ -91,18 +130,18 @@ async fn fire(state: &AppState, t: &DueTrigger, now: i64) -> ApiResult<(usize, u
         }
         next = schedule.next(t.offset_minutes, tr.at + 1);
     }
-    if !reminders::advance(&mut tx, t, next.map(|n| n.at)).await? {
+    if !reminders::advance(&mut *tx, t, next.map(|n| n.at)).await? {
         return Ok((0, 0));
     }
     let mut queued = 0;
     if !completed && !fires.is_empty() {
-        let recipients = reminders::recipients(&mut tx, e.id).await?;
-        let calendar = calendars::find_by_id(&mut tx, e.calendar_id).await?;
+        let recipients = reminders::recipients(&mut *tx, e.id).await?;
+        let calendar = calendars::find_by_id(&mut *tx, e.calendar_id).await?;
         let calendar_name = calendar.map(|c| c.name).unwrap_or_default();
         for tr in &fires {
             for r in &recipients {
                 let reminder = (e.id, tr.original_start, r.user_id, t.offset_minutes);
-                if !reminders::record_delivery(&mut tx, reminder, now).await? {
+                if !reminders::record_delivery(&mut *tx, reminder, now).await? {
                     continue;
                 }
                 let mail = email(state, &e, &overrides, &schedule, tr, r, &calendar_name);
@@ -110,12 +149,11 @@ async fn fire(state: &AppState, t: &DueTrigger, now: i64) -> ApiResult<(usize, u
                     "event-reminder:{}:{}:{}:{}",
                     e.id, tr.original_start, r.user_id, t.offset_minutes
                 );
-                templates::queue(&mut tx, &mail, &dedupe, now).await?;
+                templates::queue(tx, &mail, &dedupe, now).await?;
                 queued += 1;
             }
         }
     }
-    state.commit(tx).await?;
     Ok((queued, late))
 }
 
