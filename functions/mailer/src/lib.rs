@@ -13,11 +13,14 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use shared::AppState;
 use shared::jobs::{Outcome, Retry};
 
-/// Delivers a batch; the response lists the failed messages' ids.
+/// Delivers a batch, its messages at once (a batch is at most 10; each holds a pooled
+/// connection only to claim and to mark its row); the response lists the failed messages' ids.
 pub async fn handle(state: &AppState, event: SqsEvent) -> SqsBatchResponse {
+    let outcomes =
+        futures_util::future::join_all(event.records.iter().map(|r| deliver(state, r))).await;
     let mut response = SqsBatchResponse::default();
-    for record in &event.records {
-        if !deliver(state, record).await {
+    for (record, delivered) in event.records.iter().zip(outcomes) {
+        if !delivered {
             response.add_failure(record.message_id.clone().unwrap_or_default());
         }
     }

@@ -132,14 +132,20 @@ impl Outbox {
     /// One delivery attempt of row `id`: claimed with a lease, sent, marked. Idempotent: a row
     /// that is missing, sent, abandoned or held by another worker is skipped.
     pub async fn deliver(&self, id: i64, retry: Retry) -> anyhow::Result<Outcome> {
-        let mut c = self.db.acquire().await?;
         let now = self.clock.now_ms();
         // Under redelivery a failed attempt leaves the row due at once (the queue times the
         // retry), so only another worker's lease makes this claim fail.
-        let Some(row) = outbox::claim(&mut c, id, now, now + LEASE_MS).await? else {
+        let claimed = {
+            let mut c = self.db.acquire().await?;
+            outbox::claim(&mut c, id, now, now + LEASE_MS).await?
+        };
+        let Some(row) = claimed else {
             return Ok(Outcome::Skipped);
         };
-        match self.mailer.send(&row).await {
+        // No pooled connection is held while the mail server talks.
+        let sent = self.mailer.send(&row).await;
+        let mut c = self.db.acquire().await?;
+        match sent {
             Ok(()) => {
                 outbox::mark_sent(&mut c, id, self.clock.now_ms()).await?;
                 Ok(Outcome::Sent)
