@@ -677,7 +677,8 @@ impl SmtpSink {
         let mut server = mailin_embedded::Server::new(sink.clone());
         server
             .with_name("sink.test")
-            .with_num_threads(2)
+            // One thread per connection: enough for a pool of concurrent senders kept open.
+            .with_num_threads(16)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             if let Err(e) = server.serve() {
