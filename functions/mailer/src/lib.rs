@@ -2,9 +2,10 @@
 //! reports only the messages that failed (`ReportBatchItemFailures`), so SQS retries those and
 //! deletes the rest.
 //!
-//! Idempotent by the outbox's claim: a redelivered or duplicated message finds its row sent (or
-//! held by the worker sending it) and is acknowledged, so nothing is sent twice; a message naming
-//! no row is acknowledged too. An SMTP failure records the attempt on the row and fails only its
+//! Idempotent by the outbox's claim: a redelivered or duplicated message finds its row sent and
+//! is acknowledged, so nothing is sent twice; one that finds the row held by another attempt is
+//! failed, to come back once that attempt has marked the row or its lease (2 minutes, under the
+//! queue's 3-minute visibility timeout) has run out. A message naming no row is acknowledged. An SMTP failure records the attempt on the row and fails only its
 //! own message. On a message's last receive (`ApproximateReceiveCount` reaching the queue's
 //! `maxReceiveCount`, `MAIL_MAX_RECEIVES`) a failure also marks the row failed: it stays visible
 //! as such while SQS moves the message to the dead-letter queue.
@@ -44,6 +45,9 @@ async fn deliver(state: &AppState, record: &SqsMessage) -> bool {
     let last = receives >= state.config.mail_max_receives;
     match state.outbox.deliver(id, Retry::Redelivery { last }).await {
         Ok(Outcome::Sent | Outcome::Skipped) => true,
+        // Another attempt holds the row: come back after the visibility timeout, when that
+        // attempt has either marked the row or let its lease expire.
+        Ok(Outcome::Busy) => false,
         Ok(Outcome::Failed(error)) => {
             tracing::warn!(
                 message,

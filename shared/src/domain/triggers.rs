@@ -134,27 +134,32 @@ impl<'e> Schedule<'e> {
     }
 
     /// The first occurrence without an override that starts at or after `start_from`.
+    ///
+    /// An expansion lists the occurrences that overlap its window, so the probe starts one
+    /// occurrence length (less a margin for daylight-saving days) after `start_from`: the
+    /// occurrences that started earlier have ended by then, however long they last. The probe
+    /// only moves forward, so the walk ends.
     fn next_plain(&self, r: &Recurrence, start_from: i64, lead: i64) -> Option<Trigger> {
         let series = self.event.series(r);
+        let length = (self.event.ended_at - self.event.started_at).max(0);
         let end = self.event.range_end.unwrap_or(i64::MAX / 4);
-        let mut from = start_from;
-        while from <= end && from - start_from <= HORIZON_MS {
-            let (list, _) = series.expand(from, from + STEP_MS, 64);
-            let mut last = None;
-            for o in &list {
-                last = Some(o.start_ms);
-                if o.start_ms >= start_from && !self.is_moved(o) {
-                    return Some(Trigger {
-                        at: o.start_ms - lead,
-                        original_start: o.start_ms,
-                        start: o.start_ms,
-                    });
-                }
+        let mut probe = start_from + (length - 2 * 3_600_000).max(0);
+        while probe <= end && probe - start_from <= HORIZON_MS {
+            let (list, _) = series.expand(probe, probe + STEP_MS, 64);
+            let found = list
+                .iter()
+                .find(|o| o.start_ms >= start_from && !self.is_moved(o));
+            if let Some(o) = found {
+                return Some(Trigger {
+                    at: o.start_ms - lead,
+                    original_start: o.start_ms,
+                    start: o.start_ms,
+                });
             }
-            from = match last {
-                // The window held only earlier or moved occurrences: go on after them.
-                Some(l) if list.len() == 64 => l + 1,
-                _ => from + STEP_MS + 1,
+            probe = match list.last() {
+                // A full window of earlier or moved occurrences: go on after the last one.
+                Some(o) if list.len() == 64 => (o.start_ms + length).max(probe + MINUTE_MS),
+                _ => probe + STEP_MS + 1,
             };
         }
         None
@@ -275,6 +280,27 @@ mod tests {
             ],
             "the moved one at its new start, the cancelled one gone"
         );
+    }
+
+    #[test]
+    fn occurrences_longer_than_their_interval_are_walked_forward() {
+        // Daily, each lasting 70 days: every window overlaps dozens of earlier occurrences.
+        let mut e = event(
+            "2026-06-01T09:00:00Z",
+            70 * 24 * 60,
+            "UTC",
+            Some("RRULE:FREQ=DAILY"),
+        );
+        e.created_at = e.started_at;
+        let s = Schedule::new(&e, &[]);
+        let mut at = e.started_at;
+        for day in 0..5 {
+            let t = s.next(0, at).unwrap();
+            assert_eq!(t.start, e.started_at + day * 86_400_000);
+            at = t.at + 1;
+        }
+        let far = e.started_at + 400 * 86_400_000;
+        assert_eq!(s.next(0, far).unwrap().start, far);
     }
 
     #[test]

@@ -23,6 +23,10 @@ use crate::mail::Mailer;
 /// conversation (each step times out after 10 s), so a second worker never takes over a send
 /// that is still going on.
 const LEASE_MS: i64 = 5 * 60_000;
+/// The lease of an attempt made for a queue message: longer than the mailer's 30 s timeout,
+/// shorter than the mail queue's 180 s visibility timeout, so the message's next receive finds
+/// the lease of a crashed attempt expired.
+const QUEUE_LEASE_MS: i64 = 120_000;
 /// After this long a message is abandoned.
 const GIVE_UP_MS: i64 = 24 * 3600 * 1000;
 /// Rows handled per sweep.
@@ -54,8 +58,11 @@ pub enum Retry {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
     Sent,
-    /// Nothing to do: the row is missing, sent, abandoned, or another worker holds it.
+    /// Nothing to do: the row is missing, sent or abandoned.
     Skipped,
+    /// Not now: another attempt holds the row's lease (or its back-off runs). A queue message
+    /// must come back later: acknowledging it could lose the row if that attempt died.
+    Busy,
     /// The mail server refused or failed; the attempt is recorded.
     Failed(String),
 }
@@ -135,12 +142,23 @@ impl Outbox {
         let now = self.clock.now_ms();
         // Under redelivery a failed attempt leaves the row due at once (the queue times the
         // retry), so only another worker's lease makes this claim fail.
+        let lease = match retry {
+            Retry::Backoff => LEASE_MS,
+            Retry::Redelivery { .. } => QUEUE_LEASE_MS,
+        };
         let claimed = {
             let mut c = self.db.acquire().await?;
-            outbox::claim(&mut c, id, now, now + LEASE_MS).await?
+            match outbox::claim(&mut c, id, now, now + lease).await? {
+                Some(row) => Ok(row),
+                None => Err(outbox::find(&mut c, id).await?),
+            }
         };
-        let Some(row) = claimed else {
-            return Ok(Outcome::Skipped);
+        let row = match claimed {
+            Ok(row) => row,
+            Err(Some(r)) if r.sent_at.is_none() && r.failed_at.is_none() => {
+                return Ok(Outcome::Busy);
+            }
+            Err(_) => return Ok(Outcome::Skipped),
         };
         // No pooled connection is held while the mail server talks.
         let sent = self.mailer.send(&row).await;
@@ -184,7 +202,7 @@ impl Outbox {
         for id in ids {
             match self.deliver(id, Retry::Backoff).await? {
                 Outcome::Sent => report.sent += 1,
-                Outcome::Skipped => {}
+                Outcome::Skipped | Outcome::Busy => {}
                 Outcome::Failed(_) => {
                     let mut c = self.db.acquire().await?;
                     let abandoned = outbox::find(&mut c, id)

@@ -105,7 +105,21 @@ async fn a_message_delivered_twice_by_the_queue_sends_once() {
         .map(|(m, b, n)| (m.as_str(), b.clone(), *n))
         .collect();
     let res = mailer::handle(&app.state, sqs_event(&records)).await;
-    assert!(res.batch_item_failures.is_empty());
+    assert!(
+        res.batch_item_failures.len() <= 1,
+        "at most the one held by the other attempt"
+    );
+    // The queue delivers a failed message again: by then the row is sent.
+    let retried: Vec<(&str, String, u32)> = (records.iter())
+        .filter(|(m, _, _)| {
+            res.batch_item_failures
+                .iter()
+                .any(|f| f.item_identifier == *m)
+        })
+        .map(|(m, b, n)| (*m, b.clone(), n + 1))
+        .collect();
+    let again = mailer::handle(&app.state, sqs_event(&retried)).await;
+    assert!(again.batch_item_failures.is_empty());
     assert_eq!(sink.received().len(), 1, "one e-mail");
     app.finish().await;
 }
