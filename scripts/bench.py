@@ -67,6 +67,23 @@ class Client:
         return r.status, (json.loads(data) if data else None)
 
 
+def sign_up(cl, proc, email="bench@example.com", password="Str0ng!pass"):
+    """Registers a user, confirms the address from the EMAIL line the server (started with
+    capture=True) prints, logs in; returns (user id, access token)."""
+    st, body = cl.call("POST", "/api/auth/register", {"firstName": "Bench", "email": email,
+                       "password": password, "countryCode": "UA", "timeZone": "Europe/Kyiv"})
+    assert st == 201, body
+    uid = body["user"]["id"]
+    link = None
+    while link is None:
+        line = proc.stdout.readline()
+        if line.startswith("EMAIL "):
+            link = json.loads(line[6:])["links"][0]
+    cl.call("POST", "/api/auth/confirm-email/" + link.rsplit("/", 1)[1])
+    _, body = cl.call("POST", "/api/auth/login", {"email": email, "password": password})
+    return uid, body["accessToken"]
+
+
 def wrk(path, token=None, conns=1):
     cmd = ["wrk", "-t1", f"-c{conns}", f"-d{DURATION}", "--latency"]
     if token:

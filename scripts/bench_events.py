@@ -37,18 +37,7 @@ def main():
             _, body = cl.call("POST", "/api/auth/login", {"email": "bench@example.com", "password": "Str0ng!pass"})
             measure(cl, uid, cal, body["accessToken"])
             return
-        st, body = cl.call("POST", "/api/auth/register", {"firstName": "Bench", "email": "bench@example.com",
-                           "password": "Str0ng!pass", "countryCode": "UA", "timeZone": "Europe/Kyiv"})
-        assert st == 201, body
-        uid = body["user"]["id"]
-        link = None
-        while link is None:
-            line = proc.stdout.readline()
-            if line.startswith("EMAIL "):
-                link = json.loads(line[6:])["links"][0]
-        cl.call("POST", "/api/auth/confirm-email/" + link.rsplit("/", 1)[1])
-        _, body = cl.call("POST", "/api/auth/login", {"email": "bench@example.com", "password": "Str0ng!pass"})
-        token = body["accessToken"]
+        uid, token = bench.sign_up(cl, proc)
         cals = []
         for i in range(10):
             st, c = cl.call("POST", "/api/calendars", {"name": f"Calendar {i}", "color": "#123456"}, token)

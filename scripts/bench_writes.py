@@ -30,17 +30,7 @@ def main():
     try:
         bench.wait_ready()
         cl = bench.Client()
-        st, body = cl.call("POST", "/api/auth/register", {"firstName": "Bench", "email": "bench@example.com",
-                           "password": "Str0ng!pass", "countryCode": "UA", "timeZone": "Europe/Kyiv"})
-        assert st == 201, body
-        link = None
-        while link is None:
-            line = proc.stdout.readline()
-            if line.startswith("EMAIL "):
-                link = json.loads(line[6:])["links"][0]
-        cl.call("POST", "/api/auth/confirm-email/" + link.rsplit("/", 1)[1])
-        _, body = cl.call("POST", "/api/auth/login", {"email": "bench@example.com", "password": "Str0ng!pass"})
-        token = body["accessToken"]
+        _, token = bench.sign_up(cl, proc)
         st, cal = cl.call("POST", "/api/calendars", {"name": "Writes", "color": "#123456"}, token)
         assert st == 201, cal
         event = {"type": "arrangement", "name": "Load", "category": "work", "calendarId": cal["id"],

@@ -5,7 +5,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use shared::AppState;
 use shared::auth::tokens::TokenKind;
-use shared::clock::format_ms;
 use shared::db::Tx;
 use shared::db::calendars::{self, Calendar, Member, MemberWithUser, NewMember};
 use shared::db::participations;
@@ -35,16 +34,7 @@ impl From<&MemberWithUser> for MemberWithUserJson {
     fn from(r: &MemberWithUser) -> Self {
         MemberWithUserJson {
             member: (&r.member).into(),
-            user: PublicUser {
-                id: r.member.user_id,
-                first_name: r.u_first_name.clone(),
-                last_name: r.u_last_name.clone(),
-                email: r.u_email.clone(),
-                profile_picture_name: r.u_profile_picture_name.clone(),
-                country_code: r.u_country_code.clone(),
-                created_at: format_ms(r.u_created_at),
-                updated_at: format_ms(r.u_updated_at),
-            },
+            user: (&r.user).into(),
         }
     }
 }

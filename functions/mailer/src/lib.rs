@@ -48,7 +48,7 @@ async fn deliver(state: &AppState, record: &SqsMessage) -> bool {
         // Another attempt holds the row: come back after the visibility timeout, when that
         // attempt has either marked the row or let its lease expire.
         Ok(Outcome::Busy) => false,
-        Ok(Outcome::Failed(error)) => {
+        Ok(Outcome::Failed { error, .. }) => {
             tracing::warn!(
                 message,
                 outbox_id = id,

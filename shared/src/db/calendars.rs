@@ -206,13 +206,8 @@ pub async fn delete(mut conn: impl Connection, id: i64) -> sqlx::Result<()> {
 pub struct MemberWithUser {
     #[sqlx(flatten)]
     pub member: Member,
-    pub u_first_name: String,
-    pub u_last_name: Option<String>,
-    pub u_email: String,
-    pub u_profile_picture_name: String,
-    pub u_country_code: String,
-    pub u_created_at: i64,
-    pub u_updated_at: i64,
+    #[sqlx(flatten)]
+    pub user: super::users::PublicUserRow,
 }
 
 /// The memberships of a calendar with their users, by membership id; pending ones only when
@@ -222,13 +217,13 @@ pub async fn list_members(
     calendar_id: i64,
     include_pending: bool,
 ) -> sqlx::Result<Vec<MemberWithUser>> {
-    const SQL: &str = "SELECT m.id, m.calendar_id, m.user_id, m.calendar_type, m.role, m.color, \
-        m.is_visible, m.is_confirmed, m.created_at, m.updated_at, u.first_name AS u_first_name, \
-        u.last_name AS u_last_name, u.email AS u_email, \
-        u.profile_picture_name AS u_profile_picture_name, u.country_code AS u_country_code, \
-        u.created_at AS u_created_at, u.updated_at AS u_updated_at \
-        FROM calendar_members m JOIN users u ON u.id = m.user_id \
-        WHERE m.calendar_id = ? AND (m.is_confirmed = TRUE OR ?) ORDER BY m.id";
+    const SQL: &str = concat!(
+        "SELECT m.id, m.calendar_id, m.user_id, m.calendar_type, m.role, m.color, \
+         m.is_visible, m.is_confirmed, m.created_at, m.updated_at, ",
+        super::users::public_user_cols!(),
+        " FROM calendar_members m JOIN users u ON u.id = m.user_id \
+         WHERE m.calendar_id = ? AND (m.is_confirmed = TRUE OR ?) ORDER BY m.id"
+    );
     fetch_all!(conn, MemberWithUser, SQL, calendar_id, include_pending)
 }
 

@@ -439,18 +439,31 @@ pub(crate) mod sqlite_json {
     use serde::Deserialize;
     use serde::de::{DeserializeOwned, Deserializer, Error};
 
+    /// A boolean as SQLite's JSON has it: `true`/`false`, or a 1/0 column value.
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Boolean {
+        Bool(bool),
+        Int(i64),
+    }
+
+    impl From<Boolean> for bool {
+        fn from(b: Boolean) -> bool {
+            match b {
+                Boolean::Bool(b) => b,
+                Boolean::Int(i) => i != 0,
+            }
+        }
+    }
+
     /// `true`/`false` or SQLite's 1/0.
     pub fn boolean<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum B {
-            Bool(bool),
-            Int(i64),
-        }
-        Ok(match B::deserialize(d)? {
-            B::Bool(b) => b,
-            B::Int(i) => i != 0,
-        })
+        Boolean::deserialize(d).map(bool::from)
+    }
+
+    /// As [`boolean`], or null (a LEFT JOIN's missing row).
+    pub fn nullable_boolean<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+        Option::<Boolean>::deserialize(d).map(|b| b.map(bool::from))
     }
 
     /// A JSON document stored as text.

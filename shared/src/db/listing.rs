@@ -23,15 +23,14 @@ pub struct ListingRow {
     pub p_updated_at: i64,
     pub m_calendar_type: CalendarKind,
     pub m_calendar_id: i64,
-    #[serde(default, deserialize_with = "nullable_boolean")]
+    #[serde(
+        default,
+        deserialize_with = "super::events::sqlite_json::nullable_boolean"
+    )]
     pub t_is_completed: Option<bool>,
     pub t_priority: Option<String>,
     pub t_created_at: Option<i64>,
     pub t_updated_at: Option<i64>,
-}
-
-fn nullable_boolean<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Option::<i64>::deserialize(d).map(|b| b.map(|b| b != 0))
 }
 
 impl ListingRow {

@@ -63,8 +63,11 @@ pub enum Outcome {
     /// Not now: another attempt holds the row's lease (or its back-off runs). A queue message
     /// must come back later: acknowledging it could lose the row if that attempt died.
     Busy,
-    /// The mail server refused or failed; the attempt is recorded.
-    Failed(String),
+    /// The mail server refused or failed; the attempt is recorded (`abandoned`: no retry).
+    Failed {
+        error: String,
+        abandoned: bool,
+    },
 }
 
 /// The outcome of one sweep.
@@ -175,7 +178,8 @@ impl Outbox {
                     give_up = next.is_none(), "e-mail delivery failed");
                 let now = self.clock.now_ms();
                 outbox::mark_failed_attempt(&mut c, id, &error, next, now).await?;
-                Ok(Outcome::Failed(error))
+                let abandoned = next.is_none();
+                Ok(Outcome::Failed { error, abandoned })
             }
         }
     }
@@ -203,17 +207,10 @@ impl Outbox {
             match self.deliver(id, Retry::Backoff).await? {
                 Outcome::Sent => report.sent += 1,
                 Outcome::Skipped | Outcome::Busy => {}
-                Outcome::Failed(_) => {
-                    let mut c = self.db.acquire().await?;
-                    let abandoned = outbox::find(&mut c, id)
-                        .await?
-                        .is_some_and(|r| r.failed_at.is_some());
-                    if abandoned {
-                        report.abandoned += 1;
-                    } else {
-                        report.retried += 1;
-                    }
-                }
+                Outcome::Failed {
+                    abandoned: true, ..
+                } => report.abandoned += 1,
+                Outcome::Failed { .. } => report.retried += 1,
             }
         }
         Ok(report)
