@@ -15,8 +15,10 @@ use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use shared::AppState;
 use shared::clock::format_ms;
+use shared::db::PoolConn;
 use shared::db::events::{Event, OverrideFields};
-use shared::db::listing::{self, ListingRow};
+use shared::db::listing::{self, ListingRow, SearchFilter, SearchKey};
+use shared::db::participations::name_key;
 use shared::domain::kinds::EventKind;
 use shared::domain::recurrence::Occurrence;
 use shared::domain::validate::Validator;
@@ -28,8 +30,7 @@ use crate::shape::{Core, OccurrenceView};
 
 /// The parsed search parameters of U8/U9.
 struct Search {
-    name: Option<String>,
-    /// `name` lower-cased, as occurrence names are compared with it.
+    /// The `name` term's key ([`name_key`]), as names are compared with it.
     needle: Option<String>,
     bounds: Bounds,
     /// `None`: every kind (`type=event`).
@@ -102,8 +103,7 @@ fn parse_search(q: &QueryMap, offset: bool) -> ApiResult<Search> {
     }
     v.finish().map_err(ApiError::validation)?;
     Ok(Search {
-        needle: name.as_ref().map(|n| n.to_lowercase()),
-        name,
+        needle: name.as_deref().map(name_key),
         bounds: Bounds { from, to },
         kind,
         limit,
@@ -113,10 +113,159 @@ fn parse_search(q: &QueryMap, offset: bool) -> ApiResult<Search> {
     })
 }
 
-/// What a search read: the caller's listed events with their participations, and overrides.
-struct Loaded {
-    events: Vec<(Event, Vec<ListingRow>)>,
+impl Search {
+    /// The filter the queries apply, for `user_id`.
+    fn filter(&self, user_id: i64) -> SearchFilter<'_> {
+        SearchFilter {
+            user_id,
+            name_key: self.needle.as_deref(),
+            kind: self.kind,
+            from: self.bounds.from.unwrap_or(i64::MIN / 4),
+            to: self.bounds.to.unwrap_or(i64::MAX / 4),
+            expanding: self.expanding(),
+        }
+    }
+}
+
+/// Events with the caller's listed participations in them, by event id.
+type Listed = HashMap<i64, (Event, Vec<ListingRow>)>;
+
+/// Groups listing rows by event.
+fn listed(rows: Vec<ListingRow>) -> Listed {
+    let mut out: Listed = HashMap::new();
+    for r in rows {
+        out.entry(r.e.id)
+            .or_insert_with(|| (r.e.clone(), Vec::new()))
+            .1
+            .push(r);
+    }
+    out
+}
+
+/// The series that match an expanding search (decided in Rust: an occurrence inside the
+/// bounds bears a matching name), newest first, with what their items are built from.
+#[derive(Default)]
+struct Series {
+    keys: Vec<SearchKey>,
+    occurrences: HashMap<i64, Option<Arc<[Occurrence]>>>,
+    listed: Listed,
     overrides: HashMap<(i64, i64), OverrideFields>,
+}
+
+impl Series {
+    /// Reads the candidates SQL names (their own name matches, or an occurrence is renamed) and
+    /// keeps those that match.
+    async fn load(c: &mut PoolConn, f: &SearchFilter<'_>, s: &Search, now: i64) -> ApiResult<Self> {
+        if !f.expanding {
+            return Ok(Series::default());
+        }
+        let candidates = listing::series_candidates(&mut *c, f).await?;
+        let ids: Vec<i64> = candidates.iter().map(|k| k.1).collect();
+        let listed = listed(listing::of_user_in(&mut *c, f.user_id, &ids).await?);
+        let overrides = overrides_for(&mut *c, listed.values().map(|(e, _)| e)).await?;
+        let (from, to) = s.bounds.expansion_range(now);
+        let needle = s.needle.as_deref();
+        let mut out = Series {
+            overrides,
+            ..Series::default()
+        };
+        for key in candidates {
+            let Some((e, _)) = listed.get(&key.1) else {
+                continue;
+            };
+            let occurrences = occurrences_in(e, from, to, OCCURRENCE_CAP + 1);
+            let matched = match &occurrences {
+                Some(list) => list.iter().any(|o| {
+                    let fields = out.overrides.get(&(e.id, o.start_ms));
+                    name_matches(needle, occurrence_name(e, fields))
+                }),
+                None => {
+                    s.bounds.overlaps(e.started_at, e.ended_at) && name_matches(needle, &e.name)
+                }
+            };
+            if matched {
+                out.keys.push(key);
+                out.occurrences.insert(e.id, occurrences);
+            }
+        }
+        out.listed = listed;
+        Ok(out)
+    }
+
+    /// The matching series after `after` in the search order.
+    fn after(&self, after: Option<SearchKey>) -> &[SearchKey] {
+        match after {
+            Some(a) => &self.keys[self.keys.partition_point(|k| *k >= a)..],
+            None => &self.keys,
+        }
+    }
+}
+
+/// The first `limit` keys of two lists in the search order (each newest first), after
+/// skipping `skip`.
+fn merge(a: &[SearchKey], b: &[SearchKey], skip: usize, limit: usize) -> Vec<SearchKey> {
+    let (mut i, mut j, mut out) = (0, 0, Vec::new());
+    while out.len() < skip + limit && (i < a.len() || j < b.len()) {
+        let take_a = j == b.len() || (i < a.len() && a[i] > b[j]);
+        if take_a {
+            out.push(a[i]);
+            i += 1;
+        } else {
+            out.push(b[j]);
+            j += 1;
+        }
+    }
+    out.split_off(skip.min(out.len()))
+}
+
+/// The events of one page, in order, with the participation each is listed through; items are
+/// built from them within the budget.
+struct Page {
+    keys: Vec<SearchKey>,
+    plain: Listed,
+}
+
+impl Page {
+    /// Reads the page's plain events (the series' rows were read by [`Series::load`]).
+    async fn load(
+        c: &mut PoolConn,
+        user_id: i64,
+        keys: Vec<SearchKey>,
+        series: &Series,
+    ) -> ApiResult<Self> {
+        let ids: Vec<i64> = keys
+            .iter()
+            .map(|k| k.1)
+            .filter(|id| !series.occurrences.contains_key(id))
+            .collect();
+        let plain = listed(listing::of_user_in(&mut *c, user_id, &ids).await?);
+        Ok(Page { keys, plain })
+    }
+
+    /// The page's matches, in order. An event deleted since it was counted is left out.
+    fn matches<'a>(&'a self, series: &'a Series) -> Vec<Match<'a>> {
+        let mut out = Vec::new();
+        for &(_, id) in &self.keys {
+            let (found, occurrences) = match series.occurrences.get(&id) {
+                Some(occ) => (series.listed.get(&id), occ.clone()),
+                None => (self.plain.get(&id), None),
+            };
+            let Some((e, parts)) = found else { continue };
+            // The caller's listed participation in the home calendar, else the lowest id.
+            let chosen = parts
+                .iter()
+                .find(|p| p.m_calendar_id == e.calendar_id)
+                .or_else(|| parts.iter().min_by_key(|p| p.p_id));
+            let Some(chosen) = chosen else { continue };
+            out.push(Match {
+                e,
+                member_calendar: chosen.m_calendar_id,
+                member_id: chosen.p_calendar_member_id,
+                occurrences,
+            });
+        }
+        out
+    }
 }
 
 /// One matching event, with the participation it is listed through; its items are built only
@@ -129,91 +278,14 @@ struct Match<'a> {
     occurrences: Option<Arc<[Occurrence]>>,
 }
 
-async fn load(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Loaded> {
-    let mut c = state.db.acquire().await?;
-    let started = std::time::Instant::now();
-    // LIKE is case-insensitive for ASCII on SQLite (and for all text under MySQL's _ci
-    // collation), so only an ASCII needle is pushed down without losing matches.
-    let like = s.name.as_ref().filter(|n| n.is_ascii()).map(|n| {
-        format!(
-            "%{}%",
-            n.replace('!', "!!").replace('%', "!%").replace('_', "!_")
-        )
-    });
-    let rows = listing::of_user(
-        &mut c,
-        user.id(),
-        s.bounds.from.unwrap_or(i64::MIN / 4),
-        s.bounds.to.unwrap_or(i64::MAX / 4),
-        like.as_deref(),
-        s.expanding(),
-    )
-    .await?;
-    tracing::debug!(rows = rows.len(), fetched = ?started.elapsed(), "search rows");
-    // Group rows per event (rows are ordered by createdAt DESC, id DESC, participation id).
-    let mut grouped: Vec<(Event, Vec<ListingRow>)> = Vec::new();
-    for r in rows {
-        match grouped.last_mut() {
-            Some((e, list)) if e.id == r.e.id => list.push(r),
-            _ => grouped.push((r.e.clone(), vec![r])),
-        }
-    }
-    let overrides = overrides_for(&mut c, grouped.iter().map(|(e, _)| e)).await?;
-    Ok(Loaded {
-        events: grouped,
-        overrides,
-    })
-}
-
 /// The name an occurrence is listed under: its override's, else the series'.
 fn occurrence_name<'a>(e: &'a Event, fields: Option<&'a OverrideFields>) -> &'a str {
     fields.and_then(|f| f.name.as_deref()).unwrap_or(&e.name)
 }
 
+/// The contract's name test: the name's key contains the term's (as `instr` in SQL).
 fn name_matches(needle: Option<&str>, name: &str) -> bool {
-    needle.is_none_or(|n| name.to_lowercase().contains(n))
-}
-
-/// The events that match, newest first; nothing is rendered yet.
-fn matches<'a>(loaded: &'a Loaded, s: &Search, now: i64) -> Vec<Match<'a>> {
-    let needle = s.needle.as_deref();
-    let (from, to) = s.bounds.expansion_range(now);
-    let mut out = Vec::new();
-    for (e, parts) in &loaded.events {
-        if s.kind.is_some_and(|k| k != e.kind) {
-            continue;
-        }
-        // The caller's listed participation in the home calendar, else the one with the lowest id.
-        let chosen = parts
-            .iter()
-            .find(|p| p.m_calendar_id == e.calendar_id)
-            .or_else(|| parts.iter().min_by_key(|p| p.p_id));
-        let Some(chosen) = chosen else { continue };
-        let occurrences = if s.expanding() {
-            occurrences_in(e, from, to, OCCURRENCE_CAP + 1)
-        } else {
-            None
-        };
-        let matched = match &occurrences {
-            Some(list) => list.iter().any(|o| {
-                let fields = loaded.overrides.get(&(e.id, o.start_ms));
-                name_matches(needle, occurrence_name(e, fields))
-            }),
-            None => {
-                (!s.expanding() || s.bounds.overlaps(e.started_at, e.ended_at))
-                    && name_matches(needle, &e.name)
-            }
-        };
-        if matched {
-            out.push(Match {
-                e,
-                member_calendar: chosen.m_calendar_id,
-                member_id: chosen.p_calendar_member_id,
-                occurrences,
-            });
-        }
-    }
-    out
+    needle.is_none_or(|n| name_key(name).contains(n))
 }
 
 /// What one response may still spend on occurrence items: the count cap of 4.8.5 and the byte
@@ -282,18 +354,17 @@ fn search_item(core: &Core) -> ApiResult<Box<RawValue>> {
     serde_json::value::to_raw_value(core).map_err(ApiError::internal)
 }
 
-/// The items of up to `limit` matches; returns them, the matches taken, and whether the cap
-/// or the byte budget cut the page.
+/// The items of the matches; returns them, the matches taken, and whether the cap or the byte
+/// budget cut the page.
 fn page_of(
     matches: &[Match<'_>],
-    limit: usize,
     s: &Search,
-    loaded: &Loaded,
+    overrides: &HashMap<(i64, i64), OverrideFields>,
 ) -> ApiResult<(Vec<Box<RawValue>>, usize, bool)> {
     let (mut items, mut taken, mut budget) = (Vec::new(), 0, Budget::new());
-    for m in matches.iter().take(limit) {
+    for m in matches {
         taken += 1;
-        if items_of(m, s, &loaded.overrides, &mut budget, &mut items)? {
+        if items_of(m, s, overrides, &mut budget, &mut items)? {
             return Ok((items, taken, true));
         }
     }
@@ -335,6 +406,10 @@ struct OffsetPage<'a> {
 }
 
 /// GET /api/users/{id}/events (contract: 4.5 U8). Own account only.
+///
+/// Four reads, none of which grows with what the caller stored beyond one index range per
+/// membership: the series that may match (expanding searches only), the count of the other
+/// matches, the next `limit` of them, and the page's rows.
 pub async fn search_events(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -345,24 +420,54 @@ pub async fn search_events(
     if ids.get("id") != user.id() {
         return Err(ApiError::forbidden("You can only access your own account"));
     }
-    let loaded = load_unless_empty(&state, &user, &s).await?;
-    let all = matches(&loaded, &s, state.clock.now_ms());
-    let start = match s.after {
-        Some(after) => all.partition_point(|m| (m.e.created_at, m.e.id) >= after),
-        None => 0,
-    };
-    let rest = &all[start..];
-    let (items, taken, truncated) = page_of(rest, s.limit, &s, &loaded)?;
-    let next_cursor = taken.checked_sub(1).map(|last| Cursor {
-        created_at: format_ms(rest[last].e.created_at),
-        id: rest[last].e.id,
-    });
-    let remaining = rest.len() - taken;
+    if s.bounds.empty() {
+        return cursor_page(&s, &[], None, 0, 0, false);
+    }
+    let f = s.filter(user.id());
+    let mut c = state.db.acquire().await?;
+    let series = Series::load(&mut c, &f, &s, state.clock.now_ms()).await?;
+    let (plain_total, plain_rest) = listing::count_plain(&mut c, &f, s.after).await?;
+    let plain = listing::page_plain(&mut c, &f, s.after, 0, s.limit as i64).await?;
+    let series_rest = series.after(s.after);
+    let keys = merge(&plain, series_rest, 0, s.limit);
+    let page = Page::load(&mut c, user.id(), keys, &series).await?;
+    drop(c);
+    let matches = page.matches(&series);
+    let (items, taken, truncated) = page_of(&matches, &s, &series.overrides)?;
+    let total = as_count(plain_total) + series.keys.len();
+    let rest = as_count(plain_rest) + series_rest.len();
+    let last = taken.checked_sub(1).map(|i| matches[i].e);
+    cursor_page(
+        &s,
+        &items,
+        last,
+        total,
+        rest.saturating_sub(taken),
+        truncated,
+    )
+}
+
+fn as_count(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+/// The U8 body.
+fn cursor_page(
+    s: &Search,
+    items: &[Box<RawValue>],
+    last: Option<&Event>,
+    total: usize,
+    remaining: usize,
+    truncated: bool,
+) -> ApiResult<Response> {
     Ok(ok(&CursorPage {
-        events: &items,
-        next_cursor,
+        events: items,
+        next_cursor: last.map(|e| Cursor {
+            created_at: format_ms(e.created_at),
+            id: e.id,
+        }),
         has_more: remaining > 0,
-        total: all.len(),
+        total,
         after: &s.after_raw,
         limit: s.limit,
         remaining,
@@ -370,7 +475,9 @@ pub async fn search_events(
     }))
 }
 
-/// GET /api/users/{id}/events/offset (contract: 4.5 U9). Own account only.
+/// GET /api/users/{id}/events/offset (contract: 4.5 U9). Own account only. As U8; without
+/// matching series the page is an OFFSET in SQL, else the first `page × limit` keys of the
+/// other matches (two integers each) are merged with the series'.
 pub async fn search_events_offset(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -381,27 +488,44 @@ pub async fn search_events_offset(
     if ids.get("id") != user.id() {
         return Err(ApiError::forbidden("You can only access your own account"));
     }
-    let loaded = load_unless_empty(&state, &user, &s).await?;
-    let all = matches(&loaded, &s, state.clock.now_ms());
-    let skip = (s.page - 1).saturating_mul(s.limit).min(all.len());
-    let (items, _, truncated) = page_of(&all[skip..], s.limit, &s, &loaded)?;
-    Ok(ok(&OffsetPage {
-        events: &items,
-        total: all.len(),
-        page: s.page,
-        limit: s.limit,
-        total_pages: all.len().div_ceil(s.limit),
-        truncated,
-    }))
+    if s.bounds.empty() {
+        return offset_page(&s, &[], 0, false);
+    }
+    let f = s.filter(user.id());
+    let mut c = state.db.acquire().await?;
+    let series = Series::load(&mut c, &f, &s, state.clock.now_ms()).await?;
+    let (plain_total, _) = listing::count_plain(&mut c, &f, None).await?;
+    let total = as_count(plain_total) + series.keys.len();
+    let skip = (s.page - 1).saturating_mul(s.limit);
+    if skip >= total {
+        return offset_page(&s, &[], total, false);
+    }
+    let keys = if series.keys.is_empty() {
+        listing::page_plain(&mut c, &f, None, skip as i64, s.limit as i64).await?
+    } else {
+        let plain = listing::page_plain(&mut c, &f, None, 0, (skip + s.limit) as i64).await?;
+        merge(&plain, &series.keys, skip, s.limit)
+    };
+    let page = Page::load(&mut c, user.id(), keys, &series).await?;
+    drop(c);
+    let matches = page.matches(&series);
+    let (items, _, truncated) = page_of(&matches, &s, &series.overrides)?;
+    offset_page(&s, &items, total, truncated)
 }
 
-/// The search's data, or nothing when the bounds are empty (A > B).
-async fn load_unless_empty(state: &AppState, user: &CurrentUser, s: &Search) -> ApiResult<Loaded> {
-    if s.bounds.empty() {
-        return Ok(Loaded {
-            events: Vec::new(),
-            overrides: HashMap::new(),
-        });
-    }
-    load(state, user, s).await
+/// The U9 body.
+fn offset_page(
+    s: &Search,
+    items: &[Box<RawValue>],
+    total: usize,
+    truncated: bool,
+) -> ApiResult<Response> {
+    Ok(ok(&OffsetPage {
+        events: items,
+        total,
+        page: s.page,
+        limit: s.limit,
+        total_pages: total.div_ceil(s.limit),
+        truncated,
+    }))
 }

@@ -48,7 +48,8 @@ pub async fn split(
     let id = events::insert(&mut *tx, &new, now)
         .await
         .on_foreign_key_violation(|| ApiError::not_found(EVENT_NOT_FOUND))?;
-    move_rows(tx, stored, id, start, now).await?;
+    let created = load(&mut *tx, id).await?;
+    move_rows(tx, stored, &created, start, now).await?;
     save_task_changes(tx, id, stored.kind, input, now).await?;
     triggers::refresh(&mut *tx, stored.id, now).await?;
     triggers::refresh(&mut *tx, id, now).await?;
@@ -83,10 +84,17 @@ fn following_fields(
 
 /// Gives the new series `id` the original's participations and task, and moves the overrides
 /// from `start` on to it.
-async fn move_rows(tx: &mut Tx, stored: &Event, id: i64, start: i64, now: i64) -> ApiResult<()> {
+async fn move_rows(
+    tx: &mut Tx,
+    stored: &Event,
+    new: &Event,
+    start: i64,
+    now: i64,
+) -> ApiResult<()> {
+    let id = new.id;
     for p in participations::of_event(&mut *tx, stored.id).await? {
         let (member, color, status) = (p.p.calendar_member_id, &p.p.color, p.p.response_status);
-        participations::insert(&mut *tx, member, id, color, status, now)
+        participations::insert(&mut *tx, member, new, color, status, now)
             .await
             .skip_on_foreign_key_violation()?;
     }

@@ -254,6 +254,9 @@ pub async fn update(mut conn: impl Connection, e: &Event) -> sqlx::Result<bool> 
         e.id,
         e.version,
     )?;
+    if n == 1 {
+        super::participations::copy_event(conn, e).await?;
+    }
     Ok(n == 1)
 }
 

@@ -5,9 +5,9 @@ use serde::Deserialize;
 use sqlx::FromRow;
 
 use super::events::{Event, Task, event_columns, json_array_list, select_list};
-use super::participations::Participation;
+use super::participations::{Participation, SHORT_EVENT_MS};
 use super::{Conn, Connection};
-use crate::domain::kinds::{CalendarKind, ResponseStatus};
+use crate::domain::kinds::{CalendarKind, EventKind, ResponseStatus};
 use crate::fetch_all;
 
 /// A listing row: a participation (`p_` columns) with its event and task.
@@ -73,7 +73,8 @@ macro_rules! listing_rest {
 macro_rules! listing_from {
     () => {
         "FROM event_participations p JOIN calendar_members m ON m.id = p.calendar_member_id \
-         JOIN events e ON e.id = p.event_id LEFT JOIN tasks t ON t.event_id = e.id "
+         JOIN events e ON e.id = p.event_id \
+         LEFT JOIN tasks t ON e.event_type = 'task' AND t.event_id = e.id "
     };
 }
 
@@ -113,11 +114,20 @@ fn listing_rows_of_json(json: &str) -> sqlx::Result<Vec<ListingRow>> {
     serde_json::from_str(json).map_err(|e| sqlx::Error::Decode(Box::new(e)))
 }
 
+/// The month view's filter (M7), on the participation's listing copies: a short event by its
+/// start (it ends at most [`SHORT_EVENT_MS`] after it), anything else by its whole range. Both
+/// arms are ranges of `event_participations_window_idx`, so the view reads the index entries of
+/// the events it returns, plus the membership's long ones.
+///
+/// [`SHORT_EVENT_MS`]: super::participations::SHORT_EVENT_MS
 macro_rules! member_listing_where {
     () => {
         "WHERE p.calendar_member_id = ? \
-         AND (m.calendar_type <> 'main' OR p.response_status IS NULL OR p.response_status <> 'invited') \
-         AND e.started_at <= ? AND (e.range_end IS NULL OR e.range_end >= ?)"
+         AND ((p.event_long = FALSE AND p.event_started_at >= ? AND p.event_started_at <= ? \
+               AND p.event_range_end >= ?) \
+           OR (p.event_long = TRUE AND p.event_started_at <= ? \
+               AND (p.event_range_end IS NULL OR p.event_range_end >= ?))) \
+         AND (m.calendar_type <> 'main' OR p.response_status IS NULL OR p.response_status <> 'invited')"
     };
 }
 
@@ -133,6 +143,9 @@ pub async fn of_member(
         Conn::Sqlite(c) => {
             let json: String = sqlx::query_scalar(listing_json_select!(member_listing_where!()))
                 .bind(member_id)
+                .bind(from.saturating_sub(SHORT_EVENT_MS))
+                .bind(to)
+                .bind(from)
                 .bind(to)
                 .bind(from)
                 .fetch_one(c)
@@ -143,6 +156,9 @@ pub async fn of_member(
             super::timed(
                 sqlx::query_as(listing_select!(member_listing_where!()))
                     .bind(member_id)
+                    .bind(from.saturating_sub(SHORT_EVENT_MS))
+                    .bind(to)
+                    .bind(from)
                     .bind(to)
                     .bind(from)
                     .fetch_all(c),
@@ -152,27 +168,168 @@ pub async fn of_member(
     }
 }
 
-/// Every listed participation of a user (confirmed memberships), newest event first (U8/U9).
-///
-/// `name_like` is an optional coarse pre-filter (a LIKE pattern with `!` as escape character);
-/// when `expanding`, recurring series pass it unconditionally (their occurrences may carry other
-/// names). Callers apply the exact name rule afterwards.
-pub async fn of_user(
+/// What the search (U8/U9) filters by in SQL, on the participations' listing copies.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchFilter<'a> {
+    pub user_id: i64,
+    /// The term's [`name_key`](super::participations::name_key): the event's key contains it.
+    pub name_key: Option<&'a str>,
+    /// `None`: every kind.
+    pub kind: Option<EventKind>,
+    /// Date bounds (`i64::MIN / 4` and `i64::MAX / 4` when absent): the event's range overlaps
+    /// them.
+    pub from: i64,
+    pub to: i64,
+    /// Date bounds were given: recurring series are matched by their occurrences, in Rust
+    /// ([`series_candidates`]), and the other queries leave them out.
+    pub expanding: bool,
+}
+
+/// An event's place in the search order: `(createdAt, id)`, listed descending.
+pub type SearchKey = (i64, i64);
+
+/// The user's listed participations that pass the filter's kind and dates. Every search query
+/// reads them through `event_participations_search_idx`, which holds each column used, so a
+/// count reads that index alone (one range per confirmed membership).
+macro_rules! search_where {
+    ($($more:tt)*) => {
+        concat!(
+            "FROM calendar_members m JOIN event_participations p ON p.calendar_member_id = m.id \
+             WHERE m.user_id = ? AND m.is_confirmed = TRUE \
+             AND (m.calendar_type <> 'main' OR p.response_status IS NULL \
+                  OR p.response_status <> 'invited') \
+             AND (? IS NULL OR p.event_type = ?) \
+             AND p.event_started_at <= ? \
+             AND (p.event_range_end IS NULL OR p.event_range_end >= ?) ",
+            $($more)*
+        )
+    };
+}
+
+/// The events matched in SQL alone: by name (a substring of the name key) and, when expanding,
+/// only events that are not series.
+macro_rules! plain_where {
+    ($($more:tt)*) => {
+        search_where!(
+            "AND (? IS NULL OR instr(p.event_name_key, ?) > 0) \
+             AND (? = FALSE OR p.event_recurring = FALSE) ",
+            $($more)*
+        )
+    };
+}
+
+/// The number of events matched in SQL, and how many of them come after `after` in the search
+/// order (all of them without a cursor). Each event counts once, however many of the user's
+/// participations list it.
+pub async fn count_plain(
     mut conn: impl Connection,
-    user_id: i64,
-    from: i64,
-    to: i64,
-    name_like: Option<&str>,
-    expanding: bool,
-) -> sqlx::Result<Vec<ListingRow>> {
-    const SQL: &str = listing_select!(
-        "WHERE m.user_id = ? AND m.is_confirmed = TRUE \
-         AND (m.calendar_type <> 'main' OR p.response_status IS NULL OR p.response_status <> 'invited') \
-         AND e.started_at <= ? AND (e.range_end IS NULL OR e.range_end >= ?) \
-         AND (? IS NULL OR (? AND e.recurrence IS NOT NULL) OR e.name LIKE ? ESCAPE '!') \
-         ORDER BY e.created_at DESC, e.id DESC, p.id"
+    f: &SearchFilter<'_>,
+    after: Option<SearchKey>,
+) -> sqlx::Result<(i64, i64)> {
+    const SQL: &str = concat!(
+        "SELECT COUNT(DISTINCT p.event_id), COUNT(DISTINCT CASE WHEN p.event_created_at < ? \
+         OR (p.event_created_at = ? AND p.event_id < ?) THEN p.event_id END) ",
+        plain_where!()
+    );
+    let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    let row: Option<(i64, i64)> = crate::fetch_optional!(
+        conn,
+        (i64, i64),
+        SQL,
+        at,
+        at,
+        id,
+        f.user_id,
+        f.kind,
+        f.kind,
+        f.to,
+        f.from,
+        f.name_key,
+        f.name_key,
+        f.expanding
+    )?;
+    Ok(row.unwrap_or((0, 0)))
+}
+
+/// The first events matched in SQL after `after`, in the search order: at most `limit`, from
+/// the `offset`-th on.
+pub async fn page_plain(
+    mut conn: impl Connection,
+    f: &SearchFilter<'_>,
+    after: Option<SearchKey>,
+    offset: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<SearchKey>> {
+    const SQL: &str = concat!(
+        "SELECT DISTINCT p.event_created_at, p.event_id ",
+        plain_where!(
+            "AND (p.event_created_at < ? OR (p.event_created_at = ? AND p.event_id < ?)) \
+             ORDER BY p.event_created_at DESC, p.event_id DESC LIMIT ? OFFSET ?"
+        )
+    );
+    let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
+    fetch_all!(
+        conn,
+        SearchKey,
+        SQL,
+        f.user_id,
+        f.kind,
+        f.kind,
+        f.to,
+        f.from,
+        f.name_key,
+        f.name_key,
+        f.expanding,
+        at,
+        at,
+        id,
+        limit,
+        offset
+    )
+}
+
+/// The series an expanding search must look at in Rust, in the search order: those listed for
+/// the user whose range meets the bounds and whose own name matches, or that have an occurrence
+/// renamed (an override whose fields begin with a name). The others cannot match.
+pub async fn series_candidates(
+    mut conn: impl Connection,
+    f: &SearchFilter<'_>,
+) -> sqlx::Result<Vec<SearchKey>> {
+    const SQL: &str = concat!(
+        "SELECT DISTINCT p.event_created_at, p.event_id ",
+        search_where!(
+            "AND p.event_recurring = TRUE \
+             AND (? IS NULL OR instr(p.event_name_key, ?) > 0 OR EXISTS (SELECT 1 \
+                  FROM event_overrides o WHERE o.event_id = p.event_id \
+                  AND o.fields LIKE '{\"name\":%')) \
+             ORDER BY p.event_created_at DESC, p.event_id DESC"
+        )
     );
     fetch_all!(
-        conn, ListingRow, SQL, user_id, to, from, name_like, expanding, name_like
+        conn, SearchKey, SQL, f.user_id, f.kind, f.kind, f.to, f.from, f.name_key, f.name_key
     )
+}
+
+/// The user's listed participations in the given events, with the events (U8/U9 build a page
+/// from them), newest event first.
+pub async fn of_user_in(
+    mut conn: impl Connection,
+    user_id: i64,
+    event_ids: &[i64],
+) -> sqlx::Result<Vec<ListingRow>> {
+    if event_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = format!(
+        concat!(
+            listing_select!(
+                "WHERE m.user_id = ? AND m.is_confirmed = TRUE \
+                 AND (m.calendar_type <> 'main' OR p.response_status IS NULL \
+                      OR p.response_status <> 'invited') AND p.event_id IN ("
+            ),
+            "{}) ORDER BY e.created_at DESC, e.id DESC, p.id"
+        ),
+        super::events::id_list(event_ids)
+    );
+    fetch_all!(conn, ListingRow, &sql, user_id)
 }

@@ -370,6 +370,40 @@ impl Db {
 
     /// Applies the migrations of `migrations/mysql` or `migrations/sqlite` (embedded at build time).
     pub async fn migrate(&self) -> anyhow::Result<()> {
+        let keyed_before = self.has_migration(7).await;
+        self.run_migrations().await?;
+        if !keyed_before {
+            self.key_names()
+                .await
+                .context("keying event names (migration 7)")?;
+        }
+        Ok(())
+    }
+
+    /// Whether migration `version` was applied (false on a database never migrated).
+    async fn has_migration(&self, version: i64) -> bool {
+        const SQL: &str = "SELECT COUNT(*) FROM _sqlx_migrations WHERE version = ? AND success";
+        let Ok(mut c) = self.acquire().await else {
+            return false;
+        };
+        fetch_scalar!(c, i64, SQL, version).is_ok_and(|n| n > 0)
+    }
+
+    /// Gives every participation whose name key migration 7 left empty (the event's name is
+    /// not ASCII, which SQL's LOWER() may fold differently from Rust's) its key, in Rust.
+    async fn key_names(&self) -> anyhow::Result<()> {
+        const SQL: &str = "SELECT DISTINCT e.id, e.name FROM events e \
+            JOIN event_participations p ON p.event_id = e.id WHERE p.event_name_key IS NULL";
+        const SET: &str = "UPDATE event_participations SET event_name_key = ? WHERE event_id = ?";
+        let mut c = self.acquire().await?;
+        let names: Vec<(i64, String)> = fetch_all!(c, (i64, String), SQL)?;
+        for (id, name) in names {
+            execute!(c, SET, participations::name_key(&name), id)?;
+        }
+        Ok(())
+    }
+
+    async fn run_migrations(&self) -> anyhow::Result<()> {
         match self {
             Db::MySql(p) => {
                 // On a connection of its own, without the pool's statement limits: a migration's

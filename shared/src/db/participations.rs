@@ -5,8 +5,9 @@ use sqlx::FromRow;
 
 use super::Connection;
 use super::calendars::{Calendar, Member};
+use super::events::Event;
 use super::users::public_user_cols;
-use crate::domain::kinds::{CalendarKind, ResponseStatus, Role};
+use crate::domain::kinds::{CalendarKind, EventKind, ResponseStatus, Role};
 use crate::{execute, fetch_all, fetch_optional, fetch_scalar, insert};
 
 /// One membership's participation in one event.
@@ -157,18 +158,96 @@ pub async fn find(mut conn: impl Connection, id: i64) -> sqlx::Result<Option<Par
     fetch_optional!(conn, ParticipationOf, SQL, id)
 }
 
-/// Inserts a participation; returns its id.
+/// A plain event (not a series) at most this long is "short": the listings find it by its
+/// start alone (migration 0007, `event_long`).
+pub const SHORT_EVENT_MS: i64 = 86_400_000;
+
+/// The event columns each of its participations carries for the listings (migration 0007):
+/// rewritten with every event write, in the same transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListingCopy {
+    pub created_at: i64,
+    pub started_at: i64,
+    pub range_end: Option<i64>,
+    pub long: bool,
+    pub kind: EventKind,
+    pub recurring: bool,
+    pub name_key: String,
+}
+
+impl ListingCopy {
+    /// The copy of `e`'s current columns.
+    pub fn of(e: &Event) -> Self {
+        ListingCopy {
+            created_at: e.created_at,
+            started_at: e.started_at,
+            range_end: e.range_end,
+            long: e
+                .range_end
+                .is_none_or(|end| end - e.started_at > SHORT_EVENT_MS),
+            kind: e.kind,
+            recurring: e.recurrence.is_some(),
+            name_key: name_key(&e.name),
+        }
+    }
+}
+
+/// The search key of a name (and of a search term): compared byte for byte, a substring of
+/// one key in another is the contract's case-insensitive substring match (4.5 U8).
+pub fn name_key(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Inserts a participation in `e`, with its listing copy; returns its id.
 pub async fn insert(
     mut conn: impl Connection,
     member_id: i64,
-    event_id: i64,
+    e: &Event,
     color: &str,
     status: Option<ResponseStatus>,
     now: i64,
 ) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO event_participations (calendar_member_id, event_id, color, \
-        response_status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)";
-    insert!(conn, SQL, member_id, event_id, color, status, now, now)
+        response_status, created_at, updated_at, event_created_at, event_started_at, \
+        event_range_end, event_long, event_type, event_recurring, event_name_key) \
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    let c = ListingCopy::of(e);
+    insert!(
+        conn,
+        SQL,
+        member_id,
+        e.id,
+        color,
+        status,
+        now,
+        now,
+        c.created_at,
+        c.started_at,
+        c.range_end,
+        c.long,
+        c.kind,
+        c.recurring,
+        &c.name_key
+    )
+}
+
+/// Rewrites the listing copies of `e`'s participations (after a write of `e`).
+pub async fn copy_event(mut conn: impl Connection, e: &Event) -> sqlx::Result<()> {
+    const SQL: &str = "UPDATE event_participations SET event_started_at = ?, \
+        event_range_end = ?, event_long = ?, event_recurring = ?, event_name_key = ? \
+        WHERE event_id = ?";
+    let c = ListingCopy::of(e);
+    execute!(
+        conn,
+        SQL,
+        c.started_at,
+        c.range_end,
+        c.long,
+        c.recurring,
+        &c.name_key,
+        e.id
+    )
+    .map(drop)
 }
 
 /// Sets a participation's status.
