@@ -3,7 +3,7 @@
 
 Usage (from the repository root):
     cargo build --release --bin chronos
-    python3 scripts/bench.py            # needs `wrk` (apt-get install wrk)
+    python3 scripts/bench.py [--database sqlite|mysql]   # needs `wrk` (apt-get install wrk)
 
 What it measures, on a fresh database in a temp dir:
   * start-up: time from spawning the binary on an existing database to its first 200
@@ -14,6 +14,7 @@ What it measures, on a fresh database in a temp dir:
   * login latency (argon2id m=19456 KiB, t=2, p=1), sequential requests.
 Only 127.0.0.1 is contacted; every loop is bounded.
 """
+import argparse
 import http.client
 import json
 import os
@@ -29,9 +30,48 @@ BIN = os.environ.get("CHRONOS_BIN", "target/release/chronos")
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 
 
+class Database:
+    """The database a benchmark runs on (`--database sqlite|mysql`): SQLite in the run's var dir,
+    or a fresh `chronos_bench_<random>` database on the MariaDB of `--mysql-url` (127.0.0.1
+    only), dropped by `close()` unless kept."""
+
+    def __init__(self, kind="sqlite", mysql_url="mysql://root@127.0.0.1:3306", name=None):
+        self.kind = kind
+        self.url = None
+        if kind == "mysql":
+            m = re.match(r"mysql://([^:@/]+)(?::([^@/]*))?@([^:/]+):(\d+)/?$", mysql_url)
+            if not m or m.group(3) not in ("127.0.0.1", "localhost"):
+                sys.exit("--mysql-url must look like mysql://user[:pass]@127.0.0.1:3306")
+            self.user, self.password, _, self.port = m.groups()
+            self.name = name or f"chronos_bench_{os.urandom(4).hex()}"
+            self.sql(f"CREATE DATABASE IF NOT EXISTS {self.name} CHARACTER SET utf8mb4")
+            cred = self.user + (f":{self.password}" if self.password else "")
+            self.url = f"mysql://{cred}@127.0.0.1:{self.port}/{self.name}"
+
+    def sql(self, statement):
+        cmd = ["mysql", "-h", "127.0.0.1", "-P", self.port, "-u", self.user, "-e", statement]
+        subprocess.run(cmd, check=True, env=dict(os.environ, MYSQL_PWD=self.password or ""))
+
+    def close(self):
+        if self.kind == "mysql":
+            self.sql(f"DROP DATABASE IF EXISTS {self.name}")
+
+
+def add_database_args(parser):
+    """`--database sqlite|mysql` and `--mysql-url`, as every bench script takes them."""
+    parser.add_argument("--database", choices=("sqlite", "mysql"), default="sqlite")
+    parser.add_argument("--mysql-url", default="mysql://root@127.0.0.1:3306",
+                        help="server for --database mysql: a fresh database is made in it")
+
+
+DB = Database()  # what start() runs on; scripts replace it after parsing their arguments
+
+
 def start(var_dir, capture=False):
     env = dict(os.environ, CHRONOS_VAR_DIR=var_dir, PORT=str(PORT), RUST_LOG="warn")
     env.pop("DATABASE_URL", None)
+    if DB.url:
+        env["DATABASE_URL"] = DB.url
     out = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.Popen([BIN], env=env, stdout=out, stderr=subprocess.DEVNULL, text=True)
 
@@ -96,6 +136,18 @@ def wrk(path, token=None, conns=1):
 
 
 def main():
+    global DB
+    ap = argparse.ArgumentParser(description="start-up and small reads")
+    add_database_args(ap)
+    args = ap.parse_args()
+    DB = Database(args.database, args.mysql_url)
+    try:
+        return run()
+    finally:
+        DB.close()
+
+
+def run():
     var_dir = tempfile.mkdtemp(prefix="chronos-bench-")
     proc = start(var_dir, capture=True)
     try:

@@ -7,9 +7,11 @@ rest single events spread over 2025. Then measures with wrk over one keep-alive 
     GET /api/calendars/:cid/members/:uid/events?startDate=2025-06-01&endDate=2025-06-30T23:59:59Z
 (the month view of one calendar), and prints p50 / p90 / p99.
 
-Usage: cargo build --release --bin chronos && python3 scripts/bench_events.py [--var DIR]
-With --var DIR the seeded database is kept in DIR and reused by later runs (seeding takes a minute).
+Usage: cargo build --release --bin chronos && python3 scripts/bench_events.py [--var DIR] [--database sqlite|mysql]
+With --var DIR the seeded database is kept (SQLite in DIR, MariaDB as chronos_bench_events) and
+reused by later runs (seeding takes a minute).
 """
+import argparse
 import json
 import os
 import sys
@@ -24,9 +26,21 @@ RULES = ["RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY;BYDAY=MO,WE,FR", "RRULE:FREQ=MON
 
 
 def main():
-    var_dir = sys.argv[2] if sys.argv[1:2] == ["--var"] else tempfile.mkdtemp(prefix="chronos-bench-events-")
+    ap = argparse.ArgumentParser(description="month view and search, 10,000 events seeded through the API")
+    ap.add_argument("--var", help="keep the seeded database (SQLite: in DIR; MariaDB: chronos_bench_events)")
+    bench.add_database_args(ap)
+    args = ap.parse_args()
+    bench.DB = bench.Database(args.database, args.mysql_url, "chronos_bench_events" if args.var else None)
+    try:
+        run(args.var or tempfile.mkdtemp(prefix="chronos-bench-events-"))
+    finally:
+        if not args.var:
+            bench.DB.close()
+
+
+def run(var_dir):
     os.makedirs(var_dir, exist_ok=True)
-    seeded = os.path.join(var_dir, "bench-seed.json")
+    seeded = os.path.join(var_dir, f"bench-seed-{bench.DB.kind}.json")
     proc = bench.start(var_dir, capture=True)
     try:
         bench.wait_ready()

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
-"""SQLite under concurrent writers (issue 11): POST /api/events with 1 and 8 connections against
-the release `chronos` binary on 127.0.0.1 and a fresh SQLite database, with wrk.
+"""Concurrent writers (issue 11): POST /api/events with 1 and 8 connections against the release
+`chronos` binary on 127.0.0.1 and a fresh database (SQLite, or MariaDB with --database mysql),
+with wrk.
 
-Usage: cargo build --release --bin chronos && python3 scripts/bench_writes.py
+Usage: cargo build --release --bin chronos && python3 scripts/bench_writes.py [--database sqlite|mysql]
 Prints p50 / p90 / p99 and requests per second for each connection count.
 """
+import argparse
 import json
 import os
 import subprocess
@@ -25,6 +27,17 @@ wrk.body = '%(body)s'
 
 
 def main():
+    ap = argparse.ArgumentParser(description="POST /api/events with 1 and 8 connections")
+    bench.add_database_args(ap)
+    args = ap.parse_args()
+    bench.DB = bench.Database(args.database, args.mysql_url)
+    try:
+        run()
+    finally:
+        bench.DB.close()
+
+
+def run():
     var_dir = tempfile.mkdtemp(prefix="chronos-bench-writes-")
     proc = bench.start(var_dir, capture=True)
     try:

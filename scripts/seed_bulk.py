@@ -22,6 +22,7 @@ Usage:
 Only 127.0.0.1 is contacted.
 """
 import argparse
+import os
 import sqlite3
 import subprocess
 import time
@@ -117,8 +118,12 @@ def statements(d, users, calendars, events, recurring, listing_columns):
     )
     cols, vals = "", ""
     if listing_columns:
-        cols = ", user_id, event_started_at, event_range_end, event_created_at"
-        vals = ", b.user_id, e.started_at, e.range_end, e.created_at"
+        # As ListingCopy::of: the names are ASCII, so LOWER() is Rust's to_lowercase.
+        cols = (", event_created_at, event_started_at, event_range_end, event_long, event_type, "
+                "event_recurring, event_name_key")
+        vals = (", e.created_at, e.started_at, e.range_end, "
+                "(e.range_end IS NULL OR e.range_end - e.started_at > 86400000), e.event_type, "
+                "(e.recurrence IS NOT NULL), LOWER(e.name)")
     s.append(
         "INSERT INTO event_participations (calendar_member_id, event_id, color, response_status, "
         f"created_at, updated_at{cols}) "
@@ -131,8 +136,42 @@ def statements(d, users, calendars, events, recurring, listing_columns):
     return s
 
 
-def has_listing_columns(run_query):
-    return "event_created_at" in run_query()
+def seed(kind, url, users=1, calendars=10, events=10_000, recurring=True):
+    """Seeds into the SQLite file `url` or the MariaDB database `url` (mysql://…@127.0.0.1…)."""
+    if kind == "sqlite":
+        db = sqlite3.connect(url, isolation_level=None)
+        db.execute("PRAGMA foreign_keys = ON")
+        cols = [r[1] for r in db.execute("PRAGMA table_info(event_participations)")]
+        stmts = statements(Dialect(False), users, calendars, events, recurring, "event_created_at" in cols)
+        db.execute("BEGIN")
+        for st in stmts:
+            if isinstance(st, tuple):
+                db.executemany("INSERT INTO bench_seq (n) VALUES (?)", ((i,) for i in range(st[1])))
+            else:
+                db.execute(st)
+        db.execute("COMMIT")
+        db.execute("ANALYZE")
+        db.close()
+        return
+    u = urllib.parse.urlparse(url)
+    assert u.hostname == "127.0.0.1", "network only on 127.0.0.1"
+    base = ["mysql", "-h", u.hostname, "-P", str(u.port or 3306), "-u", u.username or "root",
+            u.path.lstrip("/")]
+    env = dict(os.environ, MYSQL_PWD=u.password or "")
+    cols = subprocess.run(base + ["-N", "-e", "SHOW COLUMNS FROM event_participations"],
+                          capture_output=True, text=True, check=True, env=env).stdout
+    stmts = statements(Dialect(True), users, calendars, events, recurring, "event_created_at" in cols)
+    sql = ["SET SESSION max_statement_time = 0", "START TRANSACTION"]
+    for st in stmts:
+        if isinstance(st, tuple):
+            for lo in range(0, st[1], 5000):
+                rows = ",".join(f"({i})" for i in range(lo, min(st[1], lo + 5000)))
+                sql.append(f"INSERT INTO bench_seq (n) VALUES {rows}")
+        else:
+            sql.append(st)
+    sql += ["COMMIT", "ANALYZE TABLE events, event_participations, calendar_members, calendars, users"]
+    subprocess.run(base, input=";\n".join(sql) + ";\n", text=True, check=True,
+                   stdout=subprocess.DEVNULL, env=env)
 
 
 def main():
@@ -145,40 +184,7 @@ def main():
     ap.add_argument("--recurring", type=int, default=1, help="0: no recurring series")
     a = ap.parse_args()
     t0 = time.perf_counter()
-    if a.database == "sqlite":
-        db = sqlite3.connect(a.url, isolation_level=None)
-        db.execute("PRAGMA foreign_keys = ON")
-        cols = [r[1] for r in db.execute("PRAGMA table_info(event_participations)")]
-        stmts = statements(Dialect(False), a.users, a.calendars, a.events, a.recurring, "event_created_at" in cols)
-        db.execute("BEGIN")
-        for st in stmts:
-            if isinstance(st, tuple):
-                db.executemany("INSERT INTO bench_seq (n) VALUES (?)", ((i,) for i in range(st[1])))
-            else:
-                db.execute(st)
-        db.execute("COMMIT")
-        db.execute("ANALYZE")
-        db.close()
-    else:
-        u = urllib.parse.urlparse(a.url)
-        assert u.hostname == "127.0.0.1", "network only on 127.0.0.1"
-        base = ["mysql", "-h", u.hostname, "-P", str(u.port or 3306), "-u", u.username or "root"]
-        if u.password:
-            base.append(f"-p{u.password}")
-        base.append(u.path.lstrip("/"))
-        cols = subprocess.run(base + ["-N", "-e", "SHOW COLUMNS FROM event_participations"],
-                              capture_output=True, text=True, check=True).stdout
-        stmts = statements(Dialect(True), a.users, a.calendars, a.events, a.recurring, "event_created_at" in cols)
-        sql = ["SET SESSION max_statement_time = 0", "START TRANSACTION"]
-        for st in stmts:
-            if isinstance(st, tuple):
-                for lo in range(0, st[1], 5000):
-                    rows = ",".join(f"({i})" for i in range(lo, min(st[1], lo + 5000)))
-                    sql.append(f"INSERT INTO bench_seq (n) VALUES {rows}")
-            else:
-                sql.append(st)
-        sql += ["COMMIT", "ANALYZE TABLE events, event_participations, calendar_members, calendars, users"]
-        subprocess.run(base, input=";\n".join(sql) + ";\n", text=True, check=True, stdout=subprocess.DEVNULL)
+    seed(a.database, a.url, a.users, a.calendars, a.events, bool(a.recurring))
     print(f"seeded {a.users} users x {a.events} events in {time.perf_counter() - t0:.1f} s")
 
 

@@ -109,14 +109,16 @@ pub async fn list_confirmed_of_user(
     mut conn: impl Connection,
     user_id: i64,
 ) -> sqlx::Result<Vec<MemberWithCalendar>> {
-    const SQL: &str = "SELECT m.id, m.calendar_id, m.user_id, m.calendar_type, m.role, m.color, \
+    fetch_all!(conn, MemberWithCalendar, CONFIRMED_OF_USER, user_id)
+}
+
+/// The SQL of [`list_confirmed_of_user`].
+pub(crate) const CONFIRMED_OF_USER: &str = "SELECT m.id, m.calendar_id, m.user_id, m.calendar_type, m.role, m.color, \
         m.is_visible, m.is_confirmed, m.created_at, m.updated_at, c.creator_id AS cal_creator_id, \
         c.name AS cal_name, c.description AS cal_description, c.created_at AS cal_created_at, \
         c.updated_at AS cal_updated_at \
         FROM calendar_members m JOIN calendars c ON c.id = m.calendar_id \
         WHERE m.user_id = ? AND m.is_confirmed = TRUE ORDER BY m.id";
-    fetch_all!(conn, MemberWithCalendar, SQL, user_id)
-}
 
 macro_rules! member_select {
     ($tail:literal) => {
@@ -169,13 +171,7 @@ pub async fn find_member(
     calendar_id: i64,
     user_id: i64,
 ) -> sqlx::Result<Option<Member>> {
-    fetch_optional!(
-        conn,
-        Member,
-        member_select!("WHERE calendar_id = ? AND user_id = ?"),
-        calendar_id,
-        user_id
-    )
+    fetch_optional!(conn, Member, MEMBER_OF_CALENDAR, calendar_id, user_id)
 }
 
 /// A membership by id.
@@ -266,10 +262,12 @@ pub async fn confirmed_members(
     mut conn: impl Connection,
     calendar_id: i64,
 ) -> sqlx::Result<Vec<Member>> {
-    fetch_all!(
-        conn,
-        Member,
-        member_select!("WHERE calendar_id = ? AND is_confirmed = TRUE ORDER BY id"),
-        calendar_id
-    )
+    fetch_all!(conn, Member, CONFIRMED_MEMBERS, calendar_id)
 }
+
+/// The SQL of [`confirmed_members`].
+pub(crate) const CONFIRMED_MEMBERS: &str =
+    member_select!("WHERE calendar_id = ? AND is_confirmed = TRUE ORDER BY id");
+
+/// The SQL of [`find_member`]: the membership check of nearly every route.
+pub(crate) const MEMBER_OF_CALENDAR: &str = member_select!("WHERE calendar_id = ? AND user_id = ?");

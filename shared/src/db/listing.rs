@@ -73,8 +73,7 @@ macro_rules! listing_rest {
 macro_rules! listing_from {
     () => {
         "FROM event_participations p JOIN calendar_members m ON m.id = p.calendar_member_id \
-         JOIN events e ON e.id = p.event_id \
-         LEFT JOIN tasks t ON e.event_type = 'task' AND t.event_id = e.id "
+         JOIN events e ON e.id = p.event_id LEFT JOIN tasks t ON t.event_id = e.id "
     };
 }
 
@@ -131,6 +130,9 @@ macro_rules! member_listing_where {
     };
 }
 
+/// The SQL of [`of_member`] on MySQL (the month view).
+pub(crate) const MEMBER_LISTING: &str = listing_select!(member_listing_where!());
+
 /// The participations of one membership that pass the listing filter (4.8.5), whose event may
 /// overlap `[from, to]` (a coarse pre-filter: recurring series are expanded by the caller).
 pub async fn of_member(
@@ -154,7 +156,7 @@ pub async fn of_member(
         }
         Conn::MySql(c) => {
             super::timed(
-                sqlx::query_as(listing_select!(member_listing_where!()))
+                sqlx::query_as(MEMBER_LISTING)
                     .bind(member_id)
                     .bind(from.saturating_sub(SHORT_EVENT_MS))
                     .bind(to)
@@ -218,6 +220,13 @@ macro_rules! plain_where {
     };
 }
 
+/// The SQL of [`count_plain`].
+pub(crate) const COUNT_PLAIN: &str = concat!(
+    "SELECT COUNT(DISTINCT p.event_id), COUNT(DISTINCT CASE WHEN p.event_created_at < ? \
+     OR (p.event_created_at = ? AND p.event_id < ?) THEN p.event_id END) ",
+    plain_where!()
+);
+
 /// The number of events matched in SQL, and how many of them come after `after` in the search
 /// order (all of them without a cursor). Each event counts once, however many of the user's
 /// participations list it.
@@ -226,16 +235,11 @@ pub async fn count_plain(
     f: &SearchFilter<'_>,
     after: Option<SearchKey>,
 ) -> sqlx::Result<(i64, i64)> {
-    const SQL: &str = concat!(
-        "SELECT COUNT(DISTINCT p.event_id), COUNT(DISTINCT CASE WHEN p.event_created_at < ? \
-         OR (p.event_created_at = ? AND p.event_id < ?) THEN p.event_id END) ",
-        plain_where!()
-    );
     let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     let row: Option<(i64, i64)> = crate::fetch_optional!(
         conn,
         (i64, i64),
-        SQL,
+        COUNT_PLAIN,
         at,
         at,
         id,
@@ -251,6 +255,15 @@ pub async fn count_plain(
     Ok(row.unwrap_or((0, 0)))
 }
 
+/// The SQL of [`page_plain`].
+pub(crate) const PAGE_PLAIN: &str = concat!(
+    "SELECT DISTINCT p.event_created_at, p.event_id ",
+    plain_where!(
+        "AND (p.event_created_at < ? OR (p.event_created_at = ? AND p.event_id < ?)) \
+         ORDER BY p.event_created_at DESC, p.event_id DESC LIMIT ? OFFSET ?"
+    )
+);
+
 /// The first events matched in SQL after `after`, in the search order: at most `limit`, from
 /// the `offset`-th on.
 pub async fn page_plain(
@@ -260,18 +273,11 @@ pub async fn page_plain(
     offset: i64,
     limit: i64,
 ) -> sqlx::Result<Vec<SearchKey>> {
-    const SQL: &str = concat!(
-        "SELECT DISTINCT p.event_created_at, p.event_id ",
-        plain_where!(
-            "AND (p.event_created_at < ? OR (p.event_created_at = ? AND p.event_id < ?)) \
-             ORDER BY p.event_created_at DESC, p.event_id DESC LIMIT ? OFFSET ?"
-        )
-    );
     let (at, id) = after.unwrap_or((i64::MAX, i64::MAX));
     fetch_all!(
         conn,
         SearchKey,
-        SQL,
+        PAGE_PLAIN,
         f.user_id,
         f.kind,
         f.kind,
@@ -288,6 +294,18 @@ pub async fn page_plain(
     )
 }
 
+/// The SQL of [`series_candidates`].
+pub(crate) const SERIES_CANDIDATES: &str = concat!(
+    "SELECT DISTINCT p.event_created_at, p.event_id ",
+    search_where!(
+        "AND p.event_recurring = TRUE \
+         AND (? IS NULL OR instr(p.event_name_key, ?) > 0 OR EXISTS (SELECT 1 \
+              FROM event_overrides o WHERE o.event_id = p.event_id \
+              AND o.fields LIKE '{\"name\":%')) \
+         ORDER BY p.event_created_at DESC, p.event_id DESC"
+    )
+);
+
 /// The series an expanding search must look at in Rust, in the search order: those listed for
 /// the user whose range meets the bounds and whose own name matches, or that have an occurrence
 /// renamed (an override whose fields begin with a name). The others cannot match.
@@ -295,18 +313,17 @@ pub async fn series_candidates(
     mut conn: impl Connection,
     f: &SearchFilter<'_>,
 ) -> sqlx::Result<Vec<SearchKey>> {
-    const SQL: &str = concat!(
-        "SELECT DISTINCT p.event_created_at, p.event_id ",
-        search_where!(
-            "AND p.event_recurring = TRUE \
-             AND (? IS NULL OR instr(p.event_name_key, ?) > 0 OR EXISTS (SELECT 1 \
-                  FROM event_overrides o WHERE o.event_id = p.event_id \
-                  AND o.fields LIKE '{\"name\":%')) \
-             ORDER BY p.event_created_at DESC, p.event_id DESC"
-        )
-    );
     fetch_all!(
-        conn, SearchKey, SQL, f.user_id, f.kind, f.kind, f.to, f.from, f.name_key, f.name_key
+        conn,
+        SearchKey,
+        SERIES_CANDIDATES,
+        f.user_id,
+        f.kind,
+        f.kind,
+        f.to,
+        f.from,
+        f.name_key,
+        f.name_key
     )
 }
 
@@ -320,7 +337,12 @@ pub async fn of_user_in(
     if event_ids.is_empty() {
         return Ok(Vec::new());
     }
-    let sql = format!(
+    fetch_all!(conn, ListingRow, &of_user_in_sql(event_ids), user_id)
+}
+
+/// The SQL of [`of_user_in`].
+pub(crate) fn of_user_in_sql(event_ids: &[i64]) -> String {
+    format!(
         concat!(
             listing_select!(
                 "WHERE m.user_id = ? AND m.is_confirmed = TRUE \
@@ -330,6 +352,5 @@ pub async fn of_user_in(
             "{}) ORDER BY e.created_at DESC, e.id DESC, p.id"
         ),
         super::events::id_list(event_ids)
-    );
-    fetch_all!(conn, ListingRow, &sql, user_id)
+    )
 }

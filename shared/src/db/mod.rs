@@ -7,6 +7,7 @@
 
 pub mod calendars;
 pub mod events;
+pub mod explain;
 pub mod holidays;
 pub mod listing;
 pub mod login_failures;

@@ -42,10 +42,12 @@ pub async fn put_triggers(
 
 /// The triggers due at `now`, earliest first, at most `limit`.
 pub async fn due(mut conn: impl Connection, now: i64, limit: i64) -> sqlx::Result<Vec<DueTrigger>> {
-    const SQL: &str = "SELECT event_id, offset_minutes, next_at FROM event_triggers \
-        WHERE next_at <= ? ORDER BY next_at, event_id, offset_minutes LIMIT ?";
-    fetch_all!(conn, DueTrigger, SQL, now, limit)
+    fetch_all!(conn, DueTrigger, DUE, now, limit)
 }
+
+/// The SQL of [`due`]: the reminder sweep's read.
+pub(crate) const DUE: &str = "SELECT event_id, offset_minutes, next_at FROM event_triggers \
+    WHERE next_at <= ? ORDER BY next_at, event_id, offset_minutes LIMIT ?";
 
 /// Claims a due trigger by moving it from `from` to `to` (or deleting it when the event has no
 /// trigger left); `false` when another sweep (or a write of the event) moved it first.

@@ -94,8 +94,11 @@ pub async fn find_for_update(mut conn: impl Connection, id: i64) -> sqlx::Result
 #[tracing::instrument(skip_all)]
 pub async fn find_by_email(mut conn: impl Connection, email: &str) -> sqlx::Result<Option<User>> {
     let key = email_key(email);
-    fetch_optional!(conn, User, user_select!("WHERE email_key = ?"), &key)
+    fetch_optional!(conn, User, BY_EMAIL, &key)
 }
+
+/// The SQL of [`find_by_email`]: the login lookup.
+pub(crate) const BY_EMAIL: &str = user_select!("WHERE email_key = ?");
 
 /// Inserts an unverified user with the default avatar; returns its id.
 #[tracing::instrument(skip_all)]

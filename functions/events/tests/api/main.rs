@@ -4,6 +4,7 @@ mod authz;
 mod concurrency;
 mod create;
 mod defects;
+mod explain;
 mod helpers;
 mod lambda;
 mod limits;

@@ -1,0 +1,166 @@
+//! The hot queries with the indexes they must be read through (issue 11): the EXPLAIN test on
+//! MariaDB (`functions/events/tests/api/explain.rs`) runs each and fails when a table in a plan
+//! is scanned or read through another index. The SQL is the text the repositories run.
+
+use super::{calendars, listing, reminders, users};
+
+/// A bind value of a hot query.
+#[derive(Clone, Debug)]
+pub enum Arg {
+    Int(i64),
+    Text(String),
+    Null,
+}
+
+/// What the hot queries are run with: ids of real rows, so the optimizer plans real lookups.
+#[derive(Clone, Debug)]
+pub struct Sample {
+    pub user_id: i64,
+    pub email_key: String,
+    pub calendar_id: i64,
+    pub member_id: i64,
+    pub event_ids: Vec<i64>,
+    pub from: i64,
+    pub to: i64,
+    pub now: i64,
+}
+
+/// One hot query: its SQL, its binds, and for each table (by its alias in the SQL) the indexes
+/// MySQL may read it through; `covering` tables must be read from the index alone.
+#[derive(Clone, Debug)]
+pub struct HotQuery {
+    pub name: &'static str,
+    pub sql: String,
+    pub args: Vec<Arg>,
+    pub keys: Vec<(&'static str, &'static [&'static str])>,
+    pub covering: &'static [&'static str],
+}
+
+const PARTICIPATION_BY_EVENT: &[&str] = &[
+    "event_participations_event_idx",
+    "event_participations_member_event_unique",
+];
+
+/// The hot queries for `s`.
+pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
+    use Arg::{Int, Null, Text};
+    let member_of_user = ("m", &["calendar_members_user_idx"][..]);
+    // A search by name: user, kind (none), dates (none), name key, and whether it expands.
+    let search = |expanding: bool| {
+        vec![
+            Int(s.user_id),
+            Null,
+            Null,
+            Int(i64::MAX / 4),
+            Int(i64::MIN / 4),
+            Text("event 12".into()),
+            Text("event 12".into()),
+            Int(i64::from(expanding)),
+        ]
+    };
+    let mut count = vec![Int(i64::MAX), Int(i64::MAX), Int(i64::MAX)];
+    count.extend(search(false));
+    let mut page = search(false);
+    page.extend([Int(i64::MAX), Int(i64::MAX), Int(i64::MAX), Int(20), Int(0)]);
+    let mut series = search(true);
+    series.truncate(7);
+    vec![
+        HotQuery {
+            name: "month view (M7)",
+            sql: listing::MEMBER_LISTING.into(),
+            args: vec![
+                Int(s.member_id),
+                Int(s.from - super::participations::SHORT_EVENT_MS),
+                Int(s.to),
+                Int(s.from),
+                Int(s.to),
+                Int(s.from),
+            ],
+            keys: vec![
+                ("p", &["event_participations_window_idx"]),
+                ("m", &["PRIMARY"]),
+                ("e", &["PRIMARY"]),
+                ("t", &["PRIMARY"]),
+            ],
+            covering: &[],
+        },
+        HotQuery {
+            name: "search count (U8/U9)",
+            sql: listing::COUNT_PLAIN.into(),
+            args: count,
+            keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
+            covering: &["p"],
+        },
+        HotQuery {
+            name: "search page (U8/U9)",
+            sql: listing::PAGE_PLAIN.into(),
+            args: page,
+            keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
+            covering: &["p"],
+        },
+        HotQuery {
+            name: "search series candidates (U8/U9 with dates)",
+            sql: listing::SERIES_CANDIDATES.into(),
+            args: series,
+            keys: vec![
+                member_of_user,
+                ("p", &["event_participations_search_idx"]),
+                ("o", &["event_overrides_event_start_unique"]),
+            ],
+            covering: &["p"],
+        },
+        HotQuery {
+            name: "search page rows (U8/U9)",
+            sql: listing::of_user_in_sql(&s.event_ids),
+            args: vec![Int(s.user_id)],
+            keys: vec![
+                ("m", &["PRIMARY", "calendar_members_user_idx"]),
+                ("p", PARTICIPATION_BY_EVENT),
+                ("e", &["PRIMARY"]),
+                ("t", &["PRIMARY"]),
+            ],
+            covering: &[],
+        },
+        HotQuery {
+            name: "reminder sweep",
+            sql: reminders::DUE.into(),
+            args: vec![Int(s.now), Int(100)],
+            keys: vec![("event_triggers", &["event_triggers_due_idx"])],
+            covering: &["event_triggers"],
+        },
+        HotQuery {
+            name: "login lookup",
+            sql: users::BY_EMAIL.into(),
+            args: vec![Text(s.email_key.clone())],
+            keys: vec![("users", &["users_email_key_unique"])],
+            covering: &[],
+        },
+        HotQuery {
+            name: "membership check",
+            sql: calendars::MEMBER_OF_CALENDAR.into(),
+            args: vec![Int(s.calendar_id), Int(s.user_id)],
+            keys: vec![(
+                "calendar_members",
+                &["calendar_members_calendar_user_unique"],
+            )],
+            covering: &[],
+        },
+        HotQuery {
+            name: "calendar's confirmed members",
+            sql: calendars::CONFIRMED_MEMBERS.into(),
+            args: vec![Int(s.calendar_id)],
+            keys: vec![(
+                "calendar_members",
+                &["calendar_members_calendar_user_unique"],
+            )],
+            covering: &[],
+        },
+        HotQuery {
+            name: "user's confirmed memberships (U7)",
+            sql: calendars::CONFIRMED_OF_USER.into(),
+            args: vec![Int(s.user_id)],
+            keys: vec![member_of_user, ("c", &["PRIMARY"])],
+            covering: &[],
+        },
+    ]
+}
