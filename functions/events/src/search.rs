@@ -193,11 +193,8 @@ impl Series {
     }
 
     /// The matching series after `after` in the search order.
-    fn after(&self, after: Option<SearchKey>) -> &[SearchKey] {
-        match after {
-            Some(a) => &self.keys[self.keys.partition_point(|k| *k >= a)..],
-            None => &self.keys,
-        }
+    fn after(&self, cursor: Option<SearchKey>) -> &[SearchKey] {
+        after(&self.keys, cursor)
     }
 }
 
@@ -407,9 +404,8 @@ struct OffsetPage<'a> {
 
 /// GET /api/users/{id}/events (contract: 4.5 U8). Own account only.
 ///
-/// Four reads, none of which grows with what the caller stored beyond one index range per
-/// membership: the series that may match (expanding searches only), the count of the other
-/// matches, the next `limit` of them, and the page's rows.
+/// Three reads: the series that may match (expanding searches only), the keys of the other
+/// matches (one range of an index per membership), and the rows of the page's events.
 pub async fn search_events(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -426,16 +422,16 @@ pub async fn search_events(
     let f = s.filter(user.id());
     let mut c = state.db.acquire().await?;
     let series = Series::load(&mut c, &f, &s, state.clock.now_ms()).await?;
-    let (plain_total, plain_rest) = listing::count_plain(&mut c, &f, s.after).await?;
-    let plain = listing::page_plain(&mut c, &f, s.after, 0, s.limit as i64).await?;
+    let plain = listing::plain_matches(&mut c, &f).await?;
+    let plain_rest = after(&plain, s.after);
     let series_rest = series.after(s.after);
-    let keys = merge(&plain, series_rest, 0, s.limit);
+    let keys = merge(plain_rest, series_rest, 0, s.limit);
     let page = Page::load(&mut c, user.id(), keys, &series).await?;
     drop(c);
     let matches = page.matches(&series);
     let (items, taken, truncated) = page_of(&matches, &s, &series.overrides)?;
-    let total = as_count(plain_total) + series.keys.len();
-    let rest = as_count(plain_rest) + series_rest.len();
+    let total = plain.len() + series.keys.len();
+    let rest = plain_rest.len() + series_rest.len();
     let last = taken.checked_sub(1).map(|i| matches[i].e);
     cursor_page(
         &s,
@@ -447,8 +443,12 @@ pub async fn search_events(
     )
 }
 
-fn as_count(n: i64) -> usize {
-    usize::try_from(n).unwrap_or(0)
+/// The keys after `after` in the search order (all of them without a cursor).
+fn after(keys: &[SearchKey], after: Option<SearchKey>) -> &[SearchKey] {
+    match after {
+        Some(a) => &keys[keys.partition_point(|k| *k >= a)..],
+        None => keys,
+    }
 }
 
 /// The U8 body.
@@ -475,9 +475,8 @@ fn cursor_page(
     }))
 }
 
-/// GET /api/users/{id}/events/offset (contract: 4.5 U9). Own account only. As U8; without
-/// matching series the page is an OFFSET in SQL, else the first `page × limit` keys of the
-/// other matches (two integers each) are merged with the series'.
+/// GET /api/users/{id}/events/offset (contract: 4.5 U9). Own account only. As U8, the page
+/// taken from the merged keys.
 pub async fn search_events_offset(
     State(state): State<AppState>,
     user: CurrentUser,
@@ -494,18 +493,13 @@ pub async fn search_events_offset(
     let f = s.filter(user.id());
     let mut c = state.db.acquire().await?;
     let series = Series::load(&mut c, &f, &s, state.clock.now_ms()).await?;
-    let (plain_total, _) = listing::count_plain(&mut c, &f, None).await?;
-    let total = as_count(plain_total) + series.keys.len();
+    let plain = listing::plain_matches(&mut c, &f).await?;
+    let total = plain.len() + series.keys.len();
     let skip = (s.page - 1).saturating_mul(s.limit);
     if skip >= total {
         return offset_page(&s, &[], total, false);
     }
-    let keys = if series.keys.is_empty() {
-        listing::page_plain(&mut c, &f, None, skip as i64, s.limit as i64).await?
-    } else {
-        let plain = listing::page_plain(&mut c, &f, None, 0, (skip + s.limit) as i64).await?;
-        merge(&plain, &series.keys, skip, s.limit)
-    };
+    let keys = merge(&plain, &series.keys, skip, s.limit);
     let page = Page::load(&mut c, user.id(), keys, &series).await?;
     drop(c);
     let matches = page.matches(&series);

@@ -43,27 +43,36 @@ const PARTICIPATION_BY_EVENT: &[&str] = &[
 
 /// The hot queries for `s`.
 pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
-    use Arg::{Int, Null, Text};
+    use Arg::{Int, Text};
     let member_of_user = ("m", &["calendar_members_user_idx"][..]);
-    // A search by name: user, kind (none), dates (none), name key, and whether it expands.
-    let search = |expanding: bool| {
-        vec![
-            Int(s.user_id),
-            Null,
-            Null,
-            Int(i64::MAX / 4),
-            Int(i64::MIN / 4),
-            Text("event 12".into()),
-            Text("event 12".into()),
-            Int(i64::from(expanding)),
-        ]
+    let by_name = listing::SearchFilter {
+        user_id: s.user_id,
+        name_key: Some("event 12"),
+        kind: None,
+        from: i64::MIN / 4,
+        to: i64::MAX / 4,
+        expanding: false,
     };
-    let mut count = vec![Int(i64::MAX), Int(i64::MAX), Int(i64::MAX)];
-    count.extend(search(false));
-    let mut page = search(false);
-    page.extend([Int(i64::MAX), Int(i64::MAX), Int(i64::MAX), Int(20), Int(0)]);
-    let mut series = search(true);
-    series.truncate(7);
+    let in_window = listing::SearchFilter {
+        from: s.from,
+        to: s.to,
+        expanding: true,
+        ..by_name
+    };
+    let search = |q: listing::SearchSql| {
+        let args = q
+            .binds
+            .into_iter()
+            .map(|b| match b {
+                listing::Bind::Int(i) => Int(i),
+                listing::Bind::Text(t) => Text(t),
+            })
+            .collect();
+        (q.sql, args)
+    };
+    let (plain_sql, plain_args) = search(listing::plain_matches_sql(&by_name));
+    let (window_sql, window_args) = search(listing::plain_matches_sql(&in_window));
+    let (series_sql, series_args) = search(listing::series_candidates_sql(&in_window));
     vec![
         HotQuery {
             name: "month view (M7)",
@@ -85,23 +94,23 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             covering: &[],
         },
         HotQuery {
-            name: "search count (U8/U9)",
-            sql: listing::COUNT_PLAIN.into(),
-            args: count,
+            name: "search by name (U8/U9)",
+            sql: plain_sql,
+            args: plain_args,
             keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
             covering: &["p"],
         },
         HotQuery {
-            name: "search page (U8/U9)",
-            sql: listing::PAGE_PLAIN.into(),
-            args: page,
+            name: "search by name and dates (U8/U9)",
+            sql: window_sql,
+            args: window_args,
             keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
             covering: &["p"],
         },
         HotQuery {
             name: "search series candidates (U8/U9 with dates)",
-            sql: listing::SERIES_CANDIDATES.into(),
-            args: series,
+            sql: series_sql,
+            args: series_args,
             keys: vec![
                 member_of_user,
                 ("p", &["event_participations_search_idx"]),

@@ -2,6 +2,7 @@
 
 mod authz;
 mod concurrency;
+mod copies;
 mod create;
 mod defects;
 mod explain;

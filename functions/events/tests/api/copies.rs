@@ -1,0 +1,385 @@
+//! The listing copies (migration 0007): what the month view and the search read from the
+//! participations follows every write of the event, and finds what the event itself would.
+
+use super::helpers::*;
+
+shared::db_tests!(
+    spawn,
+    an_edit_moves_the_event_in_the_view_and_the_search,
+    long_and_short_events_meet_the_window_by_their_whole_range,
+    names_match_case_insensitively_beyond_ascii,
+    a_renamed_occurrence_is_found_by_its_own_name,
+    a_split_series_is_found_under_its_new_name,
+);
+
+fn named(cal: i64, name: &str, start: &str, end: &str) -> Value {
+    let mut b = arrangement(cal, &[]);
+    b["name"] = json!(name);
+    b["startedAt"] = json!(start);
+    b["endedAt"] = json!(end);
+    b
+}
+
+/// The names M7 lists for the creator between two dates.
+async fn view(app: &TestApp, cast: &Cast, from: &str, to: &str) -> Vec<String> {
+    let path = format!(
+        "/api/calendars/{}/members/{}/events?startDate={from}&endDate={to}",
+        cast.calendar, cast.creator.id
+    );
+    let res = app
+        .request(Method::GET, &path)
+        .as_user(&cast.creator)
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let mut names: Vec<String> = res
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["event"]["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The U8 page for the creator with a query: (total, item names).
+async fn search(app: &TestApp, cast: &Cast, query: &str) -> (i64, Vec<String>) {
+    let path = format!("/api/users/{}/events?{query}", cast.creator.id);
+    let res = app
+        .request(Method::GET, &path)
+        .as_user(&cast.creator)
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let v = res.json();
+    let names = v["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap().to_string())
+        .collect();
+    (v["total"].as_i64().unwrap(), names)
+}
+
+async fn an_edit_moves_the_event_in_the_view_and_the_search(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let body = named(
+        cast.calendar,
+        "Alpha review",
+        "2025-04-01T09:00:00Z",
+        "2025-04-01T10:00:00Z",
+    );
+    let id = create(app, &cast.creator, body).await["id"].clone();
+    let april = ("2025-04-01T00:00:00Z", "2025-04-30T23:59:59Z");
+    let may = ("2025-05-01T00:00:00Z", "2025-05-31T23:59:59Z");
+    assert_eq!(view(app, &cast, april.0, april.1).await, ["Alpha review"]);
+    let res = app
+        .request(Method::PATCH, &format!("/api/events/{id}"))
+        .as_user(&cast.creator)
+        .json(
+            &json!({"name": "Beta review", "startedAt": "2025-05-10T09:00:00Z",
+            "endedAt": "2025-05-12T10:00:00Z"}),
+        )
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert!(view(app, &cast, april.0, april.1).await.is_empty());
+    assert_eq!(view(app, &cast, may.0, may.1).await, ["Beta review"]);
+    // Two days long now: a view of its last day finds it by its range.
+    let last_day = view(app, &cast, "2025-05-12T00:00:00Z", "2025-05-12T23:59:59Z").await;
+    assert_eq!(last_day, ["Beta review"]);
+    assert_eq!(search(app, &cast, "name=alpha").await, (0, vec![]));
+    assert_eq!(
+        search(app, &cast, "name=BETA").await,
+        (1, vec!["Beta review".to_string()])
+    );
+    let in_may = "name=beta&startedAt=2025-05-11T00:00:00Z&endedAt=2025-05-11T23:59:59Z";
+    assert_eq!(search(app, &cast, in_may).await.0, 1);
+}
+
+async fn long_and_short_events_meet_the_window_by_their_whole_range(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let c = cast.calendar;
+    for (name, start, end) in [
+        ("a ten days", "2025-05-25T00:00:00Z", "2025-06-04T00:00:00Z"),
+        ("b 23 hours", "2025-05-31T10:00:00Z", "2025-06-01T09:00:00Z"),
+        (
+            "c one day to the start",
+            "2025-05-31T00:00:00Z",
+            "2025-06-01T00:00:00Z",
+        ),
+        (
+            "d three days to the start",
+            "2025-05-29T00:00:00Z",
+            "2025-06-01T00:00:00Z",
+        ),
+        (
+            "e ends before",
+            "2025-05-30T00:00:00Z",
+            "2025-05-31T23:59:59Z",
+        ),
+        (
+            "f starts at the end",
+            "2025-06-30T23:59:59Z",
+            "2025-07-01T01:00:00Z",
+        ),
+        (
+            "g starts after",
+            "2025-07-01T00:00:00Z",
+            "2025-07-01T01:00:00Z",
+        ),
+        (
+            "h spans the window",
+            "2025-05-01T00:00:00Z",
+            "2025-07-31T00:00:00Z",
+        ),
+    ] {
+        create(app, &cast.creator, named(c, name, start, end)).await;
+    }
+    let listed = view(app, &cast, "2025-06-01T00:00:00Z", "2025-06-30T23:59:59Z").await;
+    assert_eq!(
+        listed,
+        [
+            "a ten days",
+            "b 23 hours",
+            "c one day to the start",
+            "d three days to the start",
+            "f starts at the end",
+            "h spans the window"
+        ]
+    );
+    let (total, _) = search(
+        app,
+        &cast,
+        "startedAt=2025-06-01T00:00:00Z&endedAt=2025-06-30T23:59:59Z",
+    )
+    .await;
+    assert_eq!(total, 6, "the search's date filter agrees with the view");
+}
+
+async fn names_match_case_insensitively_beyond_ascii(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let c = cast.calendar;
+    for name in ["Événement Über", "STRASSE fest", "Ünïcode ÅÄÖ"] {
+        let body = named(c, name, "2025-04-01T09:00:00Z", "2025-04-01T10:00:00Z");
+        create(app, &cast.creator, body).await;
+    }
+    assert_eq!(search(app, &cast, "name=%C3%A9V%C3%89N").await.0, 1);
+    assert_eq!(search(app, &cast, "name=%C3%BCber").await.0, 1);
+    assert_eq!(search(app, &cast, "name=%C3%A5%C3%A4%C3%B6").await.0, 1);
+    assert_eq!(search(app, &cast, "name=strasse").await.0, 1);
+    // Lower-casing is not accent folding: "e" is not "é".
+    assert_eq!(search(app, &cast, "name=evenement").await.0, 0);
+}
+
+async fn a_renamed_occurrence_is_found_by_its_own_name(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let mut body = named(
+        cast.calendar,
+        "Weekly sync",
+        "2025-04-01T09:00:00Z",
+        "2025-04-01T10:00:00Z",
+    );
+    body["recurrence"] = json!(["RRULE:FREQ=WEEKLY;COUNT=10"]);
+    let id = create(app, &cast.creator, body).await["id"].clone();
+    let res = app
+        .request(
+            Method::PATCH,
+            &format!("/api/events/{id}/occurrences/2025-04-15T09:00:00.000Z"),
+        )
+        .as_user(&cast.creator)
+        .json(&json!({"name": "Quarterly planning"}))
+        .send()
+        .await;
+    assert!(res.status == 200 || res.status == 201, "{}", res.text());
+    let april = "startedAt=2025-04-01T00:00:00Z&endedAt=2025-04-30T23:59:59Z";
+    assert_eq!(
+        search(app, &cast, &format!("name=quarterly&{april}")).await,
+        (1, vec!["Quarterly planning".to_string()])
+    );
+    // Outside the renamed occurrence's window the series does not match by that name.
+    let may = "startedAt=2025-05-01T00:00:00Z&endedAt=2025-05-31T23:59:59Z";
+    assert_eq!(
+        search(app, &cast, &format!("name=quarterly&{may}")).await.0,
+        0
+    );
+    // Unexpanded, a series is matched by its own name only.
+    assert_eq!(search(app, &cast, "name=quarterly").await.0, 0);
+    let (total, names) = search(app, &cast, &format!("name=weekly&{april}")).await;
+    assert_eq!(total, 1);
+    assert_eq!(names.len(), 4, "five April occurrences, one renamed away");
+}
+
+async fn a_split_series_is_found_under_its_new_name(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let mut body = named(
+        cast.calendar,
+        "Morning run",
+        "2025-04-01T06:00:00Z",
+        "2025-04-01T07:00:00Z",
+    );
+    body["recurrence"] = json!(["RRULE:FREQ=DAILY;COUNT=30"]);
+    let id = create(app, &cast.creator, body).await["id"].clone();
+    let res = app
+        .request(
+            Method::PATCH,
+            &format!("/api/events/{id}?scope=following&from=2025-04-11T06:00:00.000Z"),
+        )
+        .as_user(&cast.creator)
+        .json(&json!({"name": "Evening run"}))
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let early = "startedAt=2025-04-01T00:00:00Z&endedAt=2025-04-10T23:59:59Z";
+    let late = "startedAt=2025-04-20T00:00:00Z&endedAt=2025-04-21T23:59:59Z";
+    assert_eq!(
+        search(app, &cast, &format!("name=run&{early}"))
+            .await
+            .1
+            .len(),
+        10
+    );
+    assert_eq!(
+        search(app, &cast, &format!("name=run&{late}")).await,
+        (
+            1,
+            vec!["Evening run".to_string(), "Evening run".to_string()]
+        )
+    );
+    assert_eq!(
+        search(app, &cast, &format!("name=morning&{late}")).await.0,
+        0
+    );
+    assert_eq!(search(app, &cast, "name=run").await.0, 2);
+    let listed = view(app, &cast, "2025-04-10T00:00:00Z", "2025-04-11T23:59:59Z").await;
+    assert_eq!(listed, ["Evening run", "Morning run"]);
+}
+
+/// A database migrated to version 6 with events in it gets its copies from migration 7: names
+/// keyed as Rust keys them (the non-ASCII ones by `Db::migrate`), long events marked long.
+async fn migration_seven_copies_existing_events(url: &str) {
+    use shared::db::Db;
+    let db = Db::connect(url, 2, false).await.expect("database");
+    let six = |mut m: sqlx::migrate::Migrator| {
+        m.migrations = m
+            .migrations
+            .iter()
+            .filter(|x| x.version < 7)
+            .cloned()
+            .collect();
+        m
+    };
+    match &db {
+        Db::MySql(p) => six(sqlx::migrate!("../../migrations/mysql")).run(p).await,
+        Db::Sqlite(p, _) => six(sqlx::migrate!("../../migrations/sqlite")).run(p).await,
+    }
+    .expect("migrations 1-6");
+    let mut c = db.acquire().await.unwrap();
+    let rows = [
+        "INSERT INTO users (id, first_name, email, email_key, password_hash, profile_picture_name, \
+         country_code, time_zone, email_verified, created_at, updated_at) VALUES (1, 'Old', \
+         'old@example.com', 'old@example.com', 'x', 'default-avatar.png', 'UA', 'Europe/Kyiv', \
+         TRUE, 1, 1)",
+        "INSERT INTO calendars (id, creator_id, name, created_at, updated_at) VALUES (1, 1, 'M', 1, 1)",
+        "INSERT INTO calendar_members (id, calendar_id, user_id, calendar_type, role, color, \
+         is_visible, is_confirmed, created_at, updated_at) VALUES (1, 1, 1, 'main', 'owner', \
+         '#000000', TRUE, TRUE, 1, 1)",
+        "INSERT INTO events (id, calendar_id, creator_id, name, category, event_type, started_at, \
+         ended_at, time_zone, all_day, recurrence, reminders, color, range_end, version, \
+         created_at, updated_at) VALUES \
+         (1, 1, 1, 'Plain MEETING', 'work', 'arrangement', 1000, 3601000, 'UTC', FALSE, NULL, \
+          '[]', '#000000', 3601000, 1, 11, 11), \
+         (2, 1, 1, 'Ärger İstanbul', 'work', 'reminder', 0, 172800000, 'UTC', FALSE, NULL, \
+          '[]', '#000000', 172800000, 1, 12, 12), \
+         (3, 1, 1, 'Daily', 'work', 'arrangement', 0, 60000, 'UTC', FALSE, \
+          '[\"RRULE:FREQ=DAILY\"]', '[]', '#000000', NULL, 1, 13, 13)",
+        "INSERT INTO event_participations (calendar_member_id, event_id, color, response_status, \
+         created_at, updated_at) VALUES (1, 1, '#000000', NULL, 1, 1), \
+         (1, 2, '#000000', 'accepted', 1, 1), (1, 3, '#000000', NULL, 1, 1)",
+    ];
+    for sql in rows {
+        shared::execute!(c, sql).expect(sql);
+    }
+    drop(c);
+    db.migrate().await.expect("migration 7");
+    let mut c = db.acquire().await.unwrap();
+    type Copy = (i64, i64, i64, Option<i64>, bool, String, bool);
+    let got: Vec<Copy> = shared::fetch_all!(
+        c,
+        Copy,
+        "SELECT event_id, event_created_at, event_started_at, event_range_end, event_long, \
+         event_type, event_recurring FROM event_participations ORDER BY event_id"
+    )
+    .unwrap();
+    assert_eq!(
+        got,
+        vec![
+            (
+                1,
+                11,
+                1000,
+                Some(3_601_000),
+                false,
+                "arrangement".into(),
+                false
+            ),
+            (2, 12, 0, Some(172_800_000), true, "reminder".into(), false),
+            (3, 13, 0, None, true, "arrangement".into(), true),
+        ]
+    );
+    let key = |s: &str| s.to_lowercase();
+    for (id, name) in [(1, "Plain MEETING"), (2, "Ärger İstanbul"), (3, "Daily")] {
+        let n: i64 = shared::fetch_scalar!(
+            c,
+            i64,
+            "SELECT COUNT(*) FROM event_participations WHERE event_id = ? AND event_name_key = ?",
+            id,
+            key(name)
+        )
+        .unwrap();
+        assert_eq!(n, 1, "{name} is keyed as Rust keys it");
+    }
+    assert_eq!(key("Ärger İstanbul"), "ärger i\u{307}stanbul");
+    drop(c);
+    db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_seven_copies_existing_events_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("chronos-m7-{}.db", std::process::id()));
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    migration_seven_copies_existing_events(&url).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_seven_copies_existing_events_on_mysql() {
+    let Some(admin) = std::env::var("CHRONOS_TEST_MYSQL_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("skipped: CHRONOS_TEST_MYSQL_URL is not set");
+        return;
+    };
+    let name = format!("chronos_t_m7_{}", std::process::id());
+    let server = shared::db::Db::connect(&admin, 1, false).await.unwrap();
+    let shared::db::Db::MySql(p) = &server else {
+        unreachable!("a MySQL URL");
+    };
+    sqlx::query(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
+        .execute(p)
+        .await
+        .unwrap();
+    // The server part of the URL (scheme, credentials, host and port), then the new database.
+    let server_part = admin.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
+    let url = format!("{server_part}/{name}");
+    migration_seven_copies_existing_events(&url).await;
+    sqlx::query(&format!("DROP DATABASE {name}"))
+        .execute(p)
+        .await
+        .unwrap();
+    server.close().await;
+}
