@@ -58,8 +58,8 @@ def statements(d, users, calendars, events, recurring, listing_columns):
         "INSERT INTO users (id, first_name, last_name, email, email_key, password_hash, "
         "password_version, profile_picture_name, country_code, time_zone, email_verified, "
         "created_at, updated_at) "
-        f"SELECT q.n + 1, 'Bench', NULL, {d.cat(repr('bench'), 'q.n + 1', repr('@example.com'))}, "
-        f"{d.cat(repr('bench'), 'q.n + 1', repr('@example.com'))}, u.password_hash, 0, "
+        f"SELECT q.n + 1, 'Bench', NULL, {d.cat(repr('bench'), '(q.n + 1)', repr('@example.com'))}, "
+        f"{d.cat(repr('bench'), '(q.n + 1)', repr('@example.com'))}, u.password_hash, 0, "
         "'default-avatar.png', 'UA', 'Europe/Kyiv', TRUE, u.created_at, u.created_at "
         f"FROM bench_seq q JOIN users u ON u.id = 1 WHERE q.n BETWEEN 1 AND {users - 1}"
     )

@@ -280,7 +280,8 @@ fn occurrence_name<'a>(e: &'a Event, fields: Option<&'a OverrideFields>) -> &'a 
     fields.and_then(|f| f.name.as_deref()).unwrap_or(&e.name)
 }
 
-/// The contract's name test: the name's key contains the term's (as `instr` in SQL).
+/// The contract's name test: the name's key contains the term's (as the `LIKE` on the keys in
+/// SQL).
 fn name_matches(needle: Option<&str>, name: &str) -> bool {
     needle.is_none_or(|n| name_key(name).contains(n))
 }
@@ -522,4 +523,30 @@ fn offset_page(
         total_pages: total.div_ceil(s.limit),
         truncated,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merging_keeps_the_search_order_and_skips_then_takes() {
+        let plain = [(9, 1), (7, 3), (7, 2), (1, 8)];
+        let series = [(8, 5), (7, 4), (0, 9)];
+        let all = merge(&plain, &series, 0, 10);
+        assert_eq!(
+            all,
+            [(9, 1), (8, 5), (7, 4), (7, 3), (7, 2), (1, 8), (0, 9)]
+        );
+        assert_eq!(merge(&plain, &series, 2, 3), [(7, 4), (7, 3), (7, 2)]);
+        assert_eq!(merge(&plain, &series, 6, 3), [(0, 9)]);
+        assert!(merge(&plain, &series, 9, 3).is_empty());
+        assert_eq!(after(&all, Some((7, 4))), &all[3..]);
+        assert_eq!(
+            after(&all, Some((7, 5))),
+            &all[2..],
+            "strictly after a key not listed"
+        );
+        assert_eq!(after(&all, None), &all[..]);
+    }
 }

@@ -316,7 +316,8 @@ pub async fn series_candidates(
 }
 
 /// The user's listed participations in the given events, with the events (U8/U9 build a page
-/// from them), newest event first.
+/// from them), in no order: an ORDER BY over rows with TEXT columns made MariaDB write its
+/// temporary table to disk, and the callers group by event anyway.
 pub async fn of_user_in(
     mut conn: impl Connection,
     user_id: i64,
@@ -337,7 +338,7 @@ pub(crate) fn of_user_in_sql(event_ids: &[i64]) -> String {
                  AND (m.calendar_type <> 'main' OR p.response_status IS NULL \
                       OR p.response_status <> 'invited') AND p.event_id IN ("
             ),
-            "{}) ORDER BY e.created_at DESC, e.id DESC, p.id"
+            "{})"
         ),
         super::events::id_list(event_ids)
     )
