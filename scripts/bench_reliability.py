@@ -42,6 +42,9 @@ import threading
 import time
 import uuid
 
+sys.path.insert(0, os.path.dirname(__file__))
+import bench  # noqa: E402  (same folder)
+
 PASSWORD = "Str0ng!pass"
 OCC = b'"originalStartedAt"'  # one per occurrence item in a listing
 
@@ -695,25 +698,10 @@ class Context:
         self.args = args
         self.tag = uuid.uuid4().hex[:8]
         self.var_dir = tempfile.mkdtemp(prefix="chronos-rel-")
-        self.database_url = None
-        self.mysql_db = None
-        if args.database == "mysql":
-            m = re.match(r"mysql://([^:@/]+)(?::([^@/]*))?@([^:/]+):(\d+)/?$", args.mysql_url)
-            if not m:
-                sys.exit("--mysql-url must look like mysql://user[:pass]@127.0.0.1:3306")
-            self.mysql_user, self.mysql_pass, host, port = m.groups()
-            if host not in ("127.0.0.1", "localhost"):
-                sys.exit("only 127.0.0.1 may be contacted")
-            self.mysql_host_port = ("127.0.0.1", int(port))
-            self.mysql_db = f"chronos_bench_{self.tag}"
-            self.mysql(f"CREATE DATABASE {self.mysql_db} CHARACTER SET utf8mb4")
-            cred = self.mysql_user + (f":{self.mysql_pass}" if self.mysql_pass else "")
-            self.database_url = f"mysql://{cred}@127.0.0.1:{port}/{self.mysql_db}"
-
-    def mysql(self, sql):
-        cmd = ["mysql", "-h", "127.0.0.1", "-P", str(self.mysql_host_port[1]), "-u", self.mysql_user]
-        env = dict(os.environ, MYSQL_PWD=self.mysql_pass or "")
-        subprocess.run(cmd + ["-e", sql], check=True, env=env)
+        self.db = bench.Database(args.database, args.mysql_url)
+        self.database_url = self.db.url
+        if self.db.url:
+            self.mysql_host_port = ("127.0.0.1", int(self.db.port))
 
     def start_server(self, url=None):
         s = Server(self.args.bin, self.var_dir, url or self.database_url, free_port())
@@ -722,9 +710,9 @@ class Context:
         return s
 
     def close(self):
-        if self.mysql_db:
-            self.mysql(f"DROP DATABASE IF EXISTS {self.mysql_db}")
-            log(f"dropped database {self.mysql_db}")
+        if self.db.url:
+            self.db.close()
+            log(f"dropped database {self.db.name}")
         if not self.args.keep_var:
             shutil.rmtree(self.var_dir, ignore_errors=True)
 
@@ -732,10 +720,7 @@ class Context:
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--bin", default="target/release/chronos", help="the chronos binary")
-    p.add_argument("--database", choices=("sqlite", "mysql"), default="sqlite")
-    p.add_argument("--mysql-url", default="mysql://root@127.0.0.1:3306",
-                   help="server for --database mysql (a chronos_bench_<random> database is "
-                        "created in it and dropped at the end)")
+    bench.add_database_args(p)
     p.add_argument("--sections", default="abc", help="which of a, b, c to run (c: mysql only)")
     p.add_argument("--wrk-duration", default="10s")
     p.add_argument("--flood-clients", type=int, default=48)

@@ -86,6 +86,68 @@ pub struct TestUser {
     pub refresh: String,
 }
 
+/// A fresh, empty database for one test: an SQLite file in a temp dir, or a
+/// `chronos_t_<uuid>` database on the server `CHRONOS_TEST_MYSQL_URL` names, dropped by
+/// [`TestDatabase::drop_database`].
+pub struct TestDatabase {
+    pub url: String,
+    _dir: tempfile::TempDir,
+    /// The admin URL and the database's name (MySQL).
+    mysql: Option<(String, String)>,
+}
+
+impl TestDatabase {
+    /// `None` when MySQL is asked for but `CHRONOS_TEST_MYSQL_URL` is not set.
+    pub async fn create(backend: Backend) -> Option<TestDatabase> {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (url, mysql) = match backend {
+            Backend::Sqlite => {
+                let path = dir.path().join("test.db");
+                (format!("sqlite://{}?mode=rwc", path.display()), None)
+            }
+            Backend::MySql => {
+                let admin = std::env::var("CHRONOS_TEST_MYSQL_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())?;
+                let name = format!("chronos_t_{}", uuid::Uuid::new_v4().simple());
+                Self::on_server(
+                    &admin,
+                    &format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"),
+                )
+                .await;
+                let mut u = url::Url::parse(&admin).expect("CHRONOS_TEST_MYSQL_URL is a URL");
+                u.set_path(&format!("/{name}"));
+                (u.to_string(), Some((admin, name)))
+            }
+        };
+        Some(TestDatabase {
+            url,
+            _dir: dir,
+            mysql,
+        })
+    }
+
+    /// Drops the MySQL database (the SQLite file goes with the temp dir).
+    pub async fn drop_database(self) {
+        if let Some((admin, name)) = &self.mysql {
+            Self::on_server(admin, &format!("DROP DATABASE {name}")).await;
+        }
+    }
+
+    async fn on_server(admin: &str, statement: &str) {
+        let db = Db::connect(admin, 1, false)
+            .await
+            .expect("connect to CHRONOS_TEST_MYSQL_URL");
+        if let Db::MySql(p) = &db {
+            sqlx::query(statement)
+                .execute(p)
+                .await
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        db.close().await;
+    }
+}
+
 /// One test's application.
 pub struct TestApp {
     pub state: AppState,
@@ -96,7 +158,7 @@ pub struct TestApp {
     pub csrf_seed: String,
     pub csrf_token: String,
     _dir: tempfile::TempDir,
-    mysql: Option<(String, String)>,
+    database: TestDatabase,
 }
 
 /// The variables of a test configuration (fixed secrets, log mailer, files in `dir`).
@@ -129,33 +191,8 @@ impl TestApp {
             .try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let mut vars = test_vars(dir.path());
-        let mut mysql = None;
-        let url = match backend {
-            Backend::Sqlite => {
-                format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display())
-            }
-            Backend::MySql => {
-                let admin = std::env::var("CHRONOS_TEST_MYSQL_URL")
-                    .ok()
-                    .filter(|u| !u.is_empty())?;
-                let name = format!("chronos_t_{}", uuid::Uuid::new_v4().simple());
-                let db = Db::connect(&admin, 1, false)
-                    .await
-                    .expect("connect to CHRONOS_TEST_MYSQL_URL");
-                if let Db::MySql(p) = &db {
-                    sqlx::query(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-                        .execute(p)
-                        .await
-                        .expect("create test database");
-                }
-                db.close().await;
-                let mut u = url::Url::parse(&admin).expect("CHRONOS_TEST_MYSQL_URL is a URL");
-                u.set_path(&format!("/{name}"));
-                mysql = Some((admin, name));
-                u.to_string()
-            }
-        };
-        vars.insert("DATABASE_URL".into(), url);
+        let database = TestDatabase::create(backend).await?;
+        vars.insert("DATABASE_URL".into(), database.url.clone());
         tweak(&mut vars);
         let config = Config::from_vars(Mode::Local, &vars).expect("test config");
         let db = Db::connect(config.database_url(), 4, false)
@@ -176,7 +213,7 @@ impl TestApp {
             csrf_seed,
             csrf_token,
             _dir: dir,
-            mysql,
+            database,
         })
     }
 
@@ -361,18 +398,7 @@ impl TestApp {
             "undelivered e-mail left in the outbox: {stuck:?}"
         );
         self.state.db.close().await;
-        if let Some((admin, name)) = self.mysql {
-            let db = Db::connect(&admin, 1, false)
-                .await
-                .expect("admin connection");
-            if let Db::MySql(p) = &db {
-                sqlx::query(&format!("DROP DATABASE {name}"))
-                    .execute(p)
-                    .await
-                    .expect("drop test database");
-            }
-            db.close().await;
-        }
+        self.database.drop_database().await;
     }
 }
 

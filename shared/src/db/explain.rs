@@ -2,15 +2,8 @@
 //! MariaDB (`functions/events/tests/api/explain.rs`) runs each and fails when a table in a plan
 //! is scanned or read through another index. The SQL is the text the repositories run.
 
+pub use super::listing::Bind;
 use super::{calendars, listing, reminders, users};
-
-/// A bind value of a hot query.
-#[derive(Clone, Debug)]
-pub enum Arg {
-    Int(i64),
-    Text(String),
-    Null,
-}
 
 /// What the hot queries are run with: ids of real rows, so the optimizer plans real lookups.
 #[derive(Clone, Debug)]
@@ -31,7 +24,7 @@ pub struct Sample {
 pub struct HotQuery {
     pub name: &'static str,
     pub sql: String,
-    pub args: Vec<Arg>,
+    pub args: Vec<Bind>,
     pub keys: Vec<(&'static str, &'static [&'static str])>,
     pub covering: &'static [&'static str],
 }
@@ -43,7 +36,7 @@ const PARTICIPATION_BY_EVENT: &[&str] = &[
 
 /// The hot queries for `s`.
 pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
-    use Arg::{Int, Text};
+    use Bind::{Int, Text};
     let member_of_user = ("m", &["calendar_members_user_idx"][..]);
     let by_name = listing::SearchFilter {
         user_id: s.user_id,
@@ -59,20 +52,9 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
         expanding: true,
         ..by_name
     };
-    let search = |q: listing::SearchSql| {
-        let args = q
-            .binds
-            .into_iter()
-            .map(|b| match b {
-                listing::Bind::Int(i) => Int(i),
-                listing::Bind::Text(t) => Text(t),
-            })
-            .collect();
-        (q.sql, args)
-    };
-    let (plain_sql, plain_args) = search(listing::plain_matches_sql(&by_name));
-    let (window_sql, window_args) = search(listing::plain_matches_sql(&in_window));
-    let (series_sql, series_args) = search(listing::series_candidates_sql(&in_window));
+    let plain = listing::plain_matches_sql(&by_name);
+    let window = listing::plain_matches_sql(&in_window);
+    let series = listing::series_candidates_sql(&in_window);
     vec![
         HotQuery {
             name: "month view (M7)",
@@ -95,22 +77,22 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
         },
         HotQuery {
             name: "search by name (U8/U9)",
-            sql: plain_sql,
-            args: plain_args,
+            sql: plain.sql,
+            args: plain.binds,
             keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
             covering: &["p"],
         },
         HotQuery {
             name: "search by name and dates (U8/U9)",
-            sql: window_sql,
-            args: window_args,
+            sql: window.sql,
+            args: window.binds,
             keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
             covering: &["p"],
         },
         HotQuery {
             name: "search series candidates (U8/U9 with dates)",
-            sql: series_sql,
-            args: series_args,
+            sql: series.sql,
+            args: series.binds,
             keys: vec![
                 member_of_user,
                 ("p", &["event_participations_search_idx"]),

@@ -190,11 +190,12 @@ pub struct SearchFilter<'a> {
 /// An event's place in the search order: `(createdAt, id)`, listed descending.
 pub type SearchKey = (i64, i64);
 
-/// A bind value of a search statement.
+/// A bind value of a statement built at run time (the search's, and the EXPLAIN test's).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Bind {
     Int(i64),
     Text(String),
+    Null,
 }
 
 /// A search statement over the user's listed participations, read through
@@ -284,6 +285,7 @@ async fn search_keys(mut conn: impl Connection, q: &SearchSql) -> sqlx::Result<V
             query = match b {
                 Bind::Int(i) => query.bind(*i),
                 Bind::Text(t) => query.bind(t.as_str()),
+                Bind::Null => query.bind(None::<i64>),
             };
         }
         query.fetch_all(c).await

@@ -1,6 +1,8 @@
 //! The listing copies (migration 0007): what the month view and the search read from the
 //! participations follows every write of the event, and finds what the event itself would.
 
+use shared::testing::TestDatabase;
+
 use super::helpers::*;
 
 shared::db_tests!(
@@ -18,6 +20,28 @@ fn named(cal: i64, name: &str, start: &str, end: &str) -> Value {
     b["startedAt"] = json!(start);
     b["endedAt"] = json!(end);
     b
+}
+
+/// Creates a series in the cast's calendar from `(start, end)` and one rule; returns its id.
+async fn create_series(
+    app: &TestApp,
+    cast: &Cast,
+    name: &str,
+    (start, end): (&str, &str),
+    rule: &str,
+) -> Value {
+    let mut body = named(cast.calendar, name, start, end);
+    body["recurrence"] = json!([rule]);
+    create(app, &cast.creator, body).await["id"].clone()
+}
+
+/// A PATCH by the creator.
+async fn edit(app: &TestApp, cast: &Cast, path: &str, body: Value) -> TestResponse {
+    app.request(Method::PATCH, path)
+        .as_user(&cast.creator)
+        .json(&body)
+        .send()
+        .await
 }
 
 /// The names M7 lists for the creator between two dates.
@@ -74,15 +98,9 @@ async fn an_edit_moves_the_event_in_the_view_and_the_search(app: &TestApp) {
     let april = ("2025-04-01T00:00:00Z", "2025-04-30T23:59:59Z");
     let may = ("2025-05-01T00:00:00Z", "2025-05-31T23:59:59Z");
     assert_eq!(view(app, &cast, april.0, april.1).await, ["Alpha review"]);
-    let res = app
-        .request(Method::PATCH, &format!("/api/events/{id}"))
-        .as_user(&cast.creator)
-        .json(
-            &json!({"name": "Beta review", "startedAt": "2025-05-10T09:00:00Z",
-            "endedAt": "2025-05-12T10:00:00Z"}),
-        )
-        .send()
-        .await;
+    let moved = json!({"name": "Beta review", "startedAt": "2025-05-10T09:00:00Z",
+        "endedAt": "2025-05-12T10:00:00Z"});
+    let res = edit(app, &cast, &format!("/api/events/{id}"), moved).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert!(view(app, &cast, april.0, april.1).await.is_empty());
     assert_eq!(view(app, &cast, may.0, may.1).await, ["Beta review"]);
@@ -175,23 +193,17 @@ async fn names_match_case_insensitively_beyond_ascii(app: &TestApp) {
 
 async fn a_renamed_occurrence_is_found_by_its_own_name(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let mut body = named(
-        cast.calendar,
+    let weekly = ("2025-04-01T09:00:00Z", "2025-04-01T10:00:00Z");
+    let id = create_series(
+        app,
+        &cast,
         "Weekly sync",
-        "2025-04-01T09:00:00Z",
-        "2025-04-01T10:00:00Z",
-    );
-    body["recurrence"] = json!(["RRULE:FREQ=WEEKLY;COUNT=10"]);
-    let id = create(app, &cast.creator, body).await["id"].clone();
-    let res = app
-        .request(
-            Method::PATCH,
-            &format!("/api/events/{id}/occurrences/2025-04-15T09:00:00.000Z"),
-        )
-        .as_user(&cast.creator)
-        .json(&json!({"name": "Quarterly planning"}))
-        .send()
-        .await;
+        weekly,
+        "RRULE:FREQ=WEEKLY;COUNT=10",
+    )
+    .await;
+    let path = format!("/api/events/{id}/occurrences/2025-04-15T09:00:00.000Z");
+    let res = edit(app, &cast, &path, json!({"name": "Quarterly planning"})).await;
     assert!(res.status == 200 || res.status == 201, "{}", res.text());
     let april = "startedAt=2025-04-01T00:00:00Z&endedAt=2025-04-30T23:59:59Z";
     assert_eq!(
@@ -213,23 +225,17 @@ async fn a_renamed_occurrence_is_found_by_its_own_name(app: &TestApp) {
 
 async fn a_split_series_is_found_under_its_new_name(app: &TestApp) {
     let cast = Cast::new(app).await;
-    let mut body = named(
-        cast.calendar,
+    let daily = ("2025-04-01T06:00:00Z", "2025-04-01T07:00:00Z");
+    let id = create_series(
+        app,
+        &cast,
         "Morning run",
-        "2025-04-01T06:00:00Z",
-        "2025-04-01T07:00:00Z",
-    );
-    body["recurrence"] = json!(["RRULE:FREQ=DAILY;COUNT=30"]);
-    let id = create(app, &cast.creator, body).await["id"].clone();
-    let res = app
-        .request(
-            Method::PATCH,
-            &format!("/api/events/{id}?scope=following&from=2025-04-11T06:00:00.000Z"),
-        )
-        .as_user(&cast.creator)
-        .json(&json!({"name": "Evening run"}))
-        .send()
-        .await;
+        daily,
+        "RRULE:FREQ=DAILY;COUNT=30",
+    )
+    .await;
+    let path = format!("/api/events/{id}?scope=following&from=2025-04-11T06:00:00.000Z");
+    let res = edit(app, &cast, &path, json!({"name": "Evening run"})).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let early = "startedAt=2025-04-01T00:00:00Z&endedAt=2025-04-10T23:59:59Z";
     let late = "startedAt=2025-04-20T00:00:00Z&endedAt=2025-04-21T23:59:59Z";
@@ -347,39 +353,17 @@ async fn migration_seven_copies_existing_events(url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migration_seven_copies_existing_events_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("chronos-m7-{}.db", std::process::id()));
-    let url = format!("sqlite://{}?mode=rwc", path.display());
-    migration_seven_copies_existing_events(&url).await;
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-    }
+    let db = TestDatabase::create(Backend::Sqlite).await.unwrap();
+    migration_seven_copies_existing_events(&db.url).await;
+    db.drop_database().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn migration_seven_copies_existing_events_on_mysql() {
-    let Some(admin) = std::env::var("CHRONOS_TEST_MYSQL_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-    else {
+    let Some(db) = TestDatabase::create(Backend::MySql).await else {
         eprintln!("skipped: CHRONOS_TEST_MYSQL_URL is not set");
         return;
     };
-    let name = format!("chronos_t_m7_{}", std::process::id());
-    let server = shared::db::Db::connect(&admin, 1, false).await.unwrap();
-    let shared::db::Db::MySql(p) = &server else {
-        unreachable!("a MySQL URL");
-    };
-    sqlx::query(&format!("CREATE DATABASE {name} CHARACTER SET utf8mb4"))
-        .execute(p)
-        .await
-        .unwrap();
-    // The server part of the URL (scheme, credentials, host and port), then the new database.
-    let server_part = admin.splitn(4, '/').take(3).collect::<Vec<_>>().join("/");
-    let url = format!("{server_part}/{name}");
-    migration_seven_copies_existing_events(&url).await;
-    sqlx::query(&format!("DROP DATABASE {name}"))
-        .execute(p)
-        .await
-        .unwrap();
-    server.close().await;
+    migration_seven_copies_existing_events(&db.url).await;
+    db.drop_database().await;
 }

@@ -5,7 +5,7 @@
 
 use shared::db::calendars::{self, NewMember};
 use shared::db::events::{self, EventFields, NewEvent, OverrideFields, Task};
-use shared::db::explain::{Arg, HotQuery, Sample, hot_queries};
+use shared::db::explain::{Bind, HotQuery, Sample, hot_queries};
 use shared::db::participations;
 use shared::db::users::{self, NewUser};
 use shared::domain::kinds::{CalendarKind, EventKind, ResponseStatus, Role};
@@ -197,9 +197,9 @@ async fn explain(pool: &sqlx::MySqlPool, q: &HotQuery) -> Vec<Step> {
     let mut query = sqlx::query(&sql);
     for a in &q.args {
         query = match a {
-            Arg::Int(i) => query.bind(*i),
-            Arg::Text(s) => query.bind(s.clone()),
-            Arg::Null => query.bind(None::<i64>),
+            Bind::Int(i) => query.bind(*i),
+            Bind::Text(s) => query.bind(s.clone()),
+            Bind::Null => query.bind(None::<i64>),
         };
     }
     let text = |r: &sqlx::mysql::MySqlRow, c: &str| -> Option<String> {
