@@ -334,7 +334,7 @@ async fn add_participations(tx: &mut Tx, m: &Member, user_id: i64, now: i64) -> 
                 .and_then(|p| p.p.response_status)
         };
         // An event deleted meanwhile simply gets no participation.
-        if participations::insert(&mut *tx, m.id, &e, &e.color, status, now)
+        if participations::insert(&mut *tx, m.id, e.id, &e.color, status, now)
             .await
             .skip_on_foreign_key_violation()?
             .is_none()

@@ -125,7 +125,7 @@ async fn create_participations(
 ) -> ApiResult<()> {
     let accepted = Some(ResponseStatus::Accepted);
     let add = async |tx: &mut Tx, member: i64, status| {
-        participations::insert(tx, member, e, &e.color, status, now)
+        participations::insert(tx, member, e.id, &e.color, status, now)
             .await
             .skip_on_foreign_key_violation()
     };

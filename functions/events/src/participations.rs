@@ -66,7 +66,7 @@ pub async fn invite(
                 p.p.id
             }
             // The invitee's membership goes only with the invitee (U5) during the request.
-            None => participations::insert(&mut *tx, member_id, e, &e.color, Some(status), now)
+            None => participations::insert(&mut *tx, member_id, e.id, &e.color, Some(status), now)
                 .await
                 .on_foreign_key_violation(|| ApiError::not_found("User not found"))?,
         };

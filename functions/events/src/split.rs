@@ -48,8 +48,7 @@ pub async fn split(
     let id = events::insert(&mut *tx, &new, now)
         .await
         .on_foreign_key_violation(|| ApiError::not_found(EVENT_NOT_FOUND))?;
-    let created = load(&mut *tx, id).await?;
-    move_rows(tx, stored, &created, start, now).await?;
+    move_rows(tx, stored, id, start, now).await?;
     save_task_changes(tx, id, stored.kind, input, now).await?;
     triggers::refresh(&mut *tx, stored.id, now).await?;
     triggers::refresh(&mut *tx, id, now).await?;
@@ -84,17 +83,10 @@ fn following_fields(
 
 /// Gives the new series `id` the original's participations and task, and moves the overrides
 /// from `start` on to it.
-async fn move_rows(
-    tx: &mut Tx,
-    stored: &Event,
-    new: &Event,
-    start: i64,
-    now: i64,
-) -> ApiResult<()> {
-    let id = new.id;
+async fn move_rows(tx: &mut Tx, stored: &Event, id: i64, start: i64, now: i64) -> ApiResult<()> {
     for p in participations::of_event(&mut *tx, stored.id).await? {
         let (member, color, status) = (p.p.calendar_member_id, &p.p.color, p.p.response_status);
-        participations::insert(&mut *tx, member, new, color, status, now)
+        participations::insert(&mut *tx, member, id, color, status, now)
             .await
             .skip_on_foreign_key_violation()?;
     }

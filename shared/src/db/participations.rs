@@ -192,17 +192,39 @@ impl ListingCopy {
     }
 }
 
+impl ListingCopy {
+    /// The copy for an event that is gone: the insert fails on its foreign key anyway.
+    fn missing() -> Self {
+        ListingCopy {
+            created_at: 0,
+            started_at: 0,
+            range_end: None,
+            long: true,
+            kind: EventKind::Arrangement,
+            recurring: false,
+            name_key: String::new(),
+        }
+    }
+}
+
 /// The search key of a name (and of a search term): compared byte for byte, a substring of
 /// one key in another is the contract's case-insensitive substring match (4.5 U8).
 pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
-/// Inserts a participation in `e`, with its listing copy; returns its id.
+/// Inserts a participation in event `event_id`, with its listing copy; returns its id.
+///
+/// The copy is taken from the event's row read with a lock (`FOR UPDATE` on MySQL): a caller's
+/// earlier plain read may be a snapshot older than a rename committed since, whose
+/// [`copy_event`] could not reach a participation not inserted yet. The lock also makes a later
+/// write of the event wait until this participation is committed, so that write's copy reaches
+/// it. (Every caller locks the calendar, or this event, before; the order stays calendar, then
+/// event.) A missing event leaves the insert to fail on its foreign key, as before.
 pub async fn insert(
     mut conn: impl Connection,
     member_id: i64,
-    e: &Event,
+    event_id: i64,
     color: &str,
     status: Option<ResponseStatus>,
     now: i64,
@@ -211,12 +233,15 @@ pub async fn insert(
         response_status, created_at, updated_at, event_created_at, event_started_at, \
         event_range_end, event_long, event_type, event_recurring, event_name_key) \
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    let c = ListingCopy::of(e);
+    let current = super::events::find_for_update(&mut conn, event_id).await?;
+    let c = current
+        .as_ref()
+        .map_or_else(ListingCopy::missing, ListingCopy::of);
     insert!(
         conn,
         SQL,
         member_id,
-        e.id,
+        event_id,
         color,
         status,
         now,

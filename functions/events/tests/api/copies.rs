@@ -12,6 +12,7 @@ shared::db_tests!(
     names_match_case_insensitively_beyond_ascii,
     a_renamed_occurrence_is_found_by_its_own_name,
     a_split_series_is_found_under_its_new_name,
+    a_member_confirmed_during_renames_lists_the_new_names,
 );
 
 fn named(cal: i64, name: &str, start: &str, end: &str) -> Value {
@@ -260,6 +261,59 @@ async fn a_split_series_is_found_under_its_new_name(app: &TestApp) {
     assert_eq!(search(app, &cast, "name=run").await.0, 2);
     let listed = view(app, &cast, "2025-04-10T00:00:00Z", "2025-04-11T23:59:59Z").await;
     assert_eq!(listed, ["Evening run", "Morning run"]);
+}
+
+/// A member's confirmation (M6) copies every event of the calendar into new participations
+/// while the events are renamed at once. Each copy is read under the event's lock, so none
+/// keeps a name from before a rename that committed first (on MySQL a plain read could see
+/// such a snapshot, and the rename's own copy would miss the participation not yet committed).
+async fn a_member_confirmed_during_renames_lists_the_new_names(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let mut ids = Vec::new();
+    for k in 0..12 {
+        let body = named(
+            cast.calendar,
+            &format!("Before {k}"),
+            "2025-04-01T09:00:00Z",
+            "2025-04-01T10:00:00Z",
+        );
+        ids.push(create(app, &cast.creator, body).await["id"].clone());
+    }
+    let token = app
+        .calendar_invitation_token(cast.calendar, &cast.pending)
+        .await;
+    app.warm_pool().await;
+    let confirm = app
+        .request(
+            Method::POST,
+            &format!("/api/calendars/0/members/confirm-calendar/{token}"),
+        )
+        .spawn();
+    let renames: Vec<_> = ids
+        .iter()
+        .enumerate()
+        .map(|(k, id)| {
+            app.request(Method::PATCH, &format!("/api/events/{id}"))
+                .as_user(&cast.creator)
+                .json(&json!({"name": format!("After {k}")}))
+                .spawn()
+        })
+        .collect();
+    let res = confirm.await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    for r in renames {
+        let r = r.await;
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    let path = |q: &str| format!("/api/users/{}/events?{q}&limit=100", cast.pending.id);
+    for (q, total) in [("name=after", 12), ("name=before", 0)] {
+        let res = app
+            .request(Method::GET, &path(q))
+            .as_user(&cast.pending)
+            .send()
+            .await;
+        assert_eq!(res.json()["total"], total, "{q}: {}", res.text());
+    }
 }
 
 /// A database migrated to version 6 with events in it gets its copies from migration 7: names

@@ -82,7 +82,7 @@ async fn seed(app: &TestApp, user: &TestUser) -> Sample {
             };
             events::insert_task(&mut tx, &task).await.unwrap();
         }
-        participations::insert(&mut tx, members[k], &e, &e.color, status, now)
+        participations::insert(&mut tx, members[k], id, &e.color, status, now)
             .await
             .unwrap();
         shared::jobs::triggers::refresh(&mut tx, id, now)
@@ -169,7 +169,7 @@ async fn other_series(
     };
     let id = events::insert(&mut *tx, &new, now).await.unwrap();
     let e = events::find_by_id(&mut *tx, id).await.unwrap().unwrap();
-    participations::insert(&mut *tx, member, &e, &e.color, None, now)
+    participations::insert(&mut *tx, member, id, &e.color, None, now)
         .await
         .unwrap();
     for week in 1..=4 {

@@ -84,11 +84,7 @@ async fn declined_null_and_unconfirmed_get_none(app: &TestApp) {
     let mut c = app.state.db.acquire().await.unwrap();
     let accepted = Some(ResponseStatus::Accepted);
     let now = app.clock.now_ms();
-    let e = shared::db::events::find_by_id(&mut c, id)
-        .await
-        .unwrap()
-        .unwrap();
-    participations::insert(&mut c, pending_home, &e, "#000000", accepted, now)
+    participations::insert(&mut c, pending_home, id, "#000000", accepted, now)
         .await
         .unwrap();
     drop(c);
