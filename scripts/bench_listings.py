@@ -8,7 +8,8 @@ recurring series unless `--recurring 0`). `--users 100` is the 1,000,000-event r
 over one keep-alive connection, measures for user 1:
   * the month view of one calendar, June 2025;
   * the search `name=Event 12&limit=20` (cursor), its next page, the offset page 2;
-  * the search for a name that matches nothing (the scan's worst case);
+  * the search for a name that matches nothing (no posting of one of its trigrams);
+  * the search `name=Event 1`, common enough (1,111 matches) to be read by the scan;
   * the expanding search `name=Event 12` over June 2025 (series replaced by occurrences).
 
 Usage: cargo build --release --bin chronos &&
@@ -86,6 +87,7 @@ def measure(uid):
         ("search name=Event 12, cursor page 2", nxt),
         ("search name=Event 12, offset page 2", f"/api/users/{uid}/events/offset?name=Event+12&limit=20&page=2"),
         ("search for a name nothing has", f"/api/users/{uid}/events?name=nothing+here&limit=20"),
+        ("search name=Event 1 (a common term)", f"/api/users/{uid}/events?name=Event+1&limit=20"),
         ("search name=Event 12 over June", search + "&startedAt=2025-06-01&endedAt=2025-06-30T23:59:59Z"),
     ]
     for label, path in runs:

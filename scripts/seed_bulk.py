@@ -12,7 +12,8 @@ Mon/Wed/Fri or monthly on the 15th, unbounded) unless `--recurring 0`.
 The rows are those E2 writes for the same body (4.8.1): the event (colour of the creator's
 membership, default reminders of its type), one participation per confirmed member of the
 calendar (the owner: `accepted` for reminders, no status for arrangements the creator did not
-list themself in), the listing copies of migration 0007, and no trigger rows (plain events are in
+list themself in), the listing copies of migration 0007, the name trigrams of migration 0008,
+and no trigger rows (plain events are in
 2025, in the past, so E2 stores no pending trigger for them; series' triggers do not affect the
 listings this benchmark reads).
 
@@ -44,12 +45,20 @@ class Dialect:
     def cat(self, *parts):
         return f"CONCAT({', '.join(parts)})" if self.mysql else "(" + " || ".join(parts) + ")"
 
+    def code(self, expr):
+        """The code point of a one-character string (ORD is the code for ASCII, which is all the
+        seed writes)."""
+        return f"ORD({expr})" if self.mysql else f"unicode({expr})"
+
+    def insert_ignore(self):
+        return "INSERT IGNORE" if self.mysql else "INSERT OR IGNORE"
+
     def pick(self, expr, options):
         arms = " ".join(f"WHEN {i} THEN '{o}'" for i, o in enumerate(options))
         return f"CASE {expr} {arms} END"
 
 
-def statements(d, users, calendars, events, recurring, listing_columns):
+def statements(d, users, calendars, events, recurring, listing_columns, grams=False):
     """The seed's SQL, in order. User 1 exists; users 2..`users` are copies of it."""
     s = []
     s.append("CREATE TABLE bench_seq (n INTEGER NOT NULL PRIMARY KEY)")
@@ -131,6 +140,16 @@ def statements(d, users, calendars, events, recurring, listing_columns):
         f"e.created_at, e.created_at{vals} FROM events e JOIN bench_cal b ON b.calendar_id = e.calendar_id "
         "ORDER BY e.id"
     )
+    if grams:
+        # As participations::name_grams: each three consecutive characters of the key, 21 bits
+        # a character; a trigram a name repeats is written once.
+        c = [d.code(f"SUBSTR(p.event_name_key, q.n + {i}, 1)") for i in (1, 2, 3)]
+        s.append(
+            f"{d.insert_ignore()} INTO participation_grams (participation_id, gram, calendar_member_id) "
+            f"SELECT p.id, {c[0]} * 4398046511104 + {c[1]} * 2097152 + {c[2]}, p.calendar_member_id "
+            "FROM event_participations p JOIN bench_seq q ON q.n < LENGTH(p.event_name_key) - 2 "
+            "ORDER BY p.id, q.n"
+        )
     s.append("DROP TABLE bench_cal")
     s.append("DROP TABLE bench_seq")
     return s
@@ -142,7 +161,9 @@ def seed(kind, url, users=1, calendars=10, events=10_000, recurring=True):
         db = sqlite3.connect(url, isolation_level=None)
         db.execute("PRAGMA foreign_keys = ON")
         cols = [r[1] for r in db.execute("PRAGMA table_info(event_participations)")]
-        stmts = statements(Dialect(False), users, calendars, events, recurring, "event_created_at" in cols)
+        grams = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'participation_grams'").fetchone()[0]
+        stmts = statements(Dialect(False), users, calendars, events, recurring, "event_created_at" in cols,
+                           grams > 0)
         db.execute("BEGIN")
         for st in stmts:
             if isinstance(st, tuple):
@@ -160,7 +181,10 @@ def seed(kind, url, users=1, calendars=10, events=10_000, recurring=True):
     env = dict(os.environ, MYSQL_PWD=u.password or "")
     cols = subprocess.run(base + ["-N", "-e", "SHOW COLUMNS FROM event_participations"],
                           capture_output=True, text=True, check=True, env=env).stdout
-    stmts = statements(Dialect(True), users, calendars, events, recurring, "event_created_at" in cols)
+    tables = subprocess.run(base + ["-N", "-e", "SHOW TABLES LIKE 'participation_grams'"],
+                            capture_output=True, text=True, check=True, env=env).stdout
+    stmts = statements(Dialect(True), users, calendars, events, recurring, "event_created_at" in cols,
+                       "participation_grams" in tables)
     sql = ["SET SESSION max_statement_time = 0", "START TRANSACTION"]
     for st in stmts:
         if isinstance(st, tuple):
@@ -169,7 +193,8 @@ def seed(kind, url, users=1, calendars=10, events=10_000, recurring=True):
                 sql.append(f"INSERT INTO bench_seq (n) VALUES {rows}")
         else:
             sql.append(st)
-    sql += ["COMMIT", "ANALYZE TABLE events, event_participations, calendar_members, calendars, users"]
+    sql += ["COMMIT", "ANALYZE TABLE events, event_participations, calendar_members, calendars, users"
+             + (", participation_grams" if "participation_grams" in tables else "")]
     subprocess.run(base, input=";\n".join(sql) + ";\n", text=True, check=True,
                    stdout=subprocess.DEVNULL, env=env)
 

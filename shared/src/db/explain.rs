@@ -27,6 +27,9 @@ pub struct HotQuery {
     pub args: Vec<Bind>,
     pub keys: Vec<(&'static str, &'static [&'static str])>,
     pub covering: &'static [&'static str],
+    /// Its derived tables hold at most a `LIMIT` of rows each (the trigram probe): reading
+    /// them whole scans no table.
+    pub derived: bool,
 }
 
 const PARTICIPATION_BY_EVENT: &[&str] = &[
@@ -52,8 +55,11 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
         expanding: true,
         ..by_name
     };
-    let plain = listing::plain_matches_sql(&by_name);
-    let window = listing::plain_matches_sql(&in_window);
+    let plain = listing::plain_matches_sql(&by_name, listing::Access::Scan);
+    let window = listing::plain_matches_sql(&in_window, listing::Access::Scan);
+    let grams = listing::probed_grams("event 12");
+    let probe = listing::gram_probe_sql(s.user_id, &grams);
+    let by_gram = listing::plain_matches_sql(&by_name, listing::Access::Gram(grams[0]));
     let series = listing::series_candidates_sql(&in_window);
     vec![
         HotQuery {
@@ -74,6 +80,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
                 ("t", &["PRIMARY"]),
             ],
             covering: &[],
+            derived: false,
         },
         HotQuery {
             name: "search by name (U8/U9)",
@@ -81,6 +88,30 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             args: plain.binds,
             keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
             covering: &["p"],
+            derived: false,
+        },
+        HotQuery {
+            name: "search trigram probe (U8/U9)",
+            sql: probe.sql,
+            args: probe.binds,
+            keys: vec![
+                member_of_user,
+                ("g", &["participation_grams_member_gram_idx"]),
+            ],
+            covering: &["g"],
+            derived: true,
+        },
+        HotQuery {
+            name: "search by name through a trigram (U8/U9)",
+            sql: by_gram.sql,
+            args: by_gram.binds,
+            keys: vec![
+                member_of_user,
+                ("g", &["participation_grams_member_gram_idx"]),
+                ("p", &["PRIMARY"]),
+            ],
+            covering: &["g"],
+            derived: false,
         },
         HotQuery {
             name: "search by name and dates (U8/U9)",
@@ -88,6 +119,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             args: window.binds,
             keys: vec![member_of_user, ("p", &["event_participations_search_idx"])],
             covering: &["p"],
+            derived: false,
         },
         HotQuery {
             name: "search series candidates (U8/U9 with dates)",
@@ -99,6 +131,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
                 ("o", &["event_overrides_event_start_unique"]),
             ],
             covering: &["p"],
+            derived: false,
         },
         HotQuery {
             name: "search page rows (U8/U9)",
@@ -111,6 +144,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
                 ("t", &["PRIMARY"]),
             ],
             covering: &[],
+            derived: false,
         },
         HotQuery {
             name: "reminder sweep",
@@ -118,6 +152,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             args: vec![Int(s.now), Int(100)],
             keys: vec![("event_triggers", &["event_triggers_due_idx"])],
             covering: &["event_triggers"],
+            derived: false,
         },
         HotQuery {
             name: "login lookup",
@@ -125,6 +160,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             args: vec![Text(s.email_key.clone())],
             keys: vec![("users", &["users_email_key_unique"])],
             covering: &[],
+            derived: false,
         },
         HotQuery {
             name: "membership check",
@@ -135,6 +171,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
                 &["calendar_members_calendar_user_unique"],
             )],
             covering: &[],
+            derived: false,
         },
         HotQuery {
             name: "calendar's confirmed members",
@@ -145,6 +182,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
                 &["calendar_members_calendar_user_unique"],
             )],
             covering: &[],
+            derived: false,
         },
         HotQuery {
             name: "user's confirmed memberships (U7)",
@@ -152,6 +190,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             args: vec![Int(s.user_id)],
             keys: vec![member_of_user, ("c", &["PRIMARY"])],
             covering: &[],
+            derived: false,
         },
     ]
 }

@@ -5,7 +5,7 @@ use serde::Deserialize;
 use sqlx::FromRow;
 
 use super::events::{Event, Task, event_columns, json_array_list, select_list};
-use super::participations::{Participation, SHORT_EVENT_MS};
+use super::participations::{Participation, SHORT_EVENT_MS, name_grams};
 use super::{Conn, Connection};
 use crate::domain::kinds::{CalendarKind, EventKind, ResponseStatus};
 use crate::fetch_all;
@@ -213,13 +213,39 @@ impl SearchSql {
         let mut q = SearchSql {
             sql: "SELECT DISTINCT p.event_created_at, p.event_id \
                   FROM calendar_members m JOIN event_participations p \
-                  ON p.calendar_member_id = m.id \
-                  WHERE m.user_id = ? AND m.is_confirmed = TRUE \
-                  AND (m.calendar_type <> 'main' OR p.response_status IS NULL \
-                  OR p.response_status <> 'invited')"
+                  ON p.calendar_member_id = m.id "
                 .into(),
-            binds: vec![Bind::Int(f.user_id)],
+            binds: Vec::new(),
         };
+        q.filters(f);
+        q
+    }
+
+    /// A search statement that reads the participations through the postings of trigram
+    /// `gram` ([`name_grams`]) instead of the whole search index.
+    fn via_gram(f: &SearchFilter<'_>, gram: i64) -> Self {
+        let mut q = SearchSql {
+            sql: "SELECT DISTINCT p.event_created_at, p.event_id \
+                  FROM calendar_members m JOIN participation_grams g \
+                  ON g.calendar_member_id = m.id AND g.gram = ? \
+                  JOIN event_participations p ON p.id = g.participation_id "
+                .into(),
+            binds: vec![Bind::Int(gram)],
+        };
+        q.filters(f);
+        q
+    }
+
+    /// The `WHERE` of the search statements: the user's listed participations, and only the
+    /// filters given.
+    fn filters(&mut self, f: &SearchFilter<'_>) {
+        let q = self;
+        q.and(
+            "WHERE m.user_id = ? AND m.is_confirmed = TRUE \
+             AND (m.calendar_type <> 'main' OR p.response_status IS NULL \
+             OR p.response_status <> 'invited')",
+            [Bind::Int(f.user_id)],
+        );
         if let Some(k) = f.kind {
             q.and(" AND p.event_type = ?", [Bind::Text(k.to_string())]);
         }
@@ -228,7 +254,6 @@ impl SearchSql {
                 AND (p.event_range_end IS NULL OR p.event_range_end >= ?)";
             q.and(dates, [Bind::Int(f.to), Bind::Int(f.from)]);
         }
-        q
     }
 
     fn and<const N: usize>(&mut self, sql: &str, binds: [Bind; N]) {
@@ -250,9 +275,21 @@ fn contains(key: &str) -> String {
     format!("%{escaped}%")
 }
 
-/// The statement of [`plain_matches`].
-pub fn plain_matches_sql(f: &SearchFilter<'_>) -> SearchSql {
-    let mut q = SearchSql::new(f);
+/// How [`plain_matches`] reads the user's participations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Every listed participation, through `event_participations_search_idx`.
+    Scan,
+    /// The postings of one trigram of the term, through `participation_grams_member_gram_idx`.
+    Gram(i64),
+}
+
+/// The statement of [`plain_matches`], reading the participations as `access` says.
+pub fn plain_matches_sql(f: &SearchFilter<'_>, access: Access) -> SearchSql {
+    let mut q = match access {
+        Access::Scan => SearchSql::new(f),
+        Access::Gram(gram) => SearchSql::via_gram(f, gram),
+    };
     if let Some(key) = f.name_key {
         q.name(key);
     }
@@ -260,6 +297,73 @@ pub fn plain_matches_sql(f: &SearchFilter<'_>) -> SearchSql {
         q.and(" AND p.event_recurring = FALSE", []);
     }
     q
+}
+
+/// At most this many trigrams of a term are probed ([`gram_probe_sql`]), spread over it.
+pub const PROBED_GRAMS: usize = 8;
+
+/// A probe counts at most this many postings of a trigram. A term all of whose probed trigrams
+/// reach it is common among the user's events: its matches are read by a scan of the search
+/// index, which then costs little more than the postings would (about as many entries, with no
+/// second lookup of each).
+pub const PROBE_CAP: i64 = 256;
+
+/// The trigrams of `key` a search probes: at most [`PROBED_GRAMS`], evenly spread.
+pub fn probed_grams(key: &str) -> Vec<i64> {
+    let all = name_grams(key);
+    if all.len() <= PROBED_GRAMS {
+        return all;
+    }
+    (0..PROBED_GRAMS)
+        .map(|i| all[i * (all.len() - 1) / (PROBED_GRAMS - 1)])
+        .collect()
+}
+
+/// For each of `grams`, by its index, how many postings the user's confirmed memberships have,
+/// counted up to [`PROBE_CAP`]: one statement, each count bounded.
+pub fn gram_probe_sql(user_id: i64, grams: &[i64]) -> SearchSql {
+    let arms: Vec<String> = (0..grams.len())
+        .map(|i| {
+            format!(
+                "SELECT {i} AS k, COUNT(*) AS n FROM (SELECT 1 AS one FROM calendar_members m \
+                 JOIN participation_grams g ON g.calendar_member_id = m.id \
+                 WHERE m.user_id = ? AND m.is_confirmed = TRUE AND g.gram = ? \
+                 LIMIT {PROBE_CAP}) x{i}"
+            )
+        })
+        .collect();
+    SearchSql {
+        sql: arms.join(" UNION ALL "),
+        binds: grams
+            .iter()
+            .flat_map(|&g| [Bind::Int(user_id), Bind::Int(g)])
+            .collect(),
+    }
+}
+
+/// How the matches of `f` are best read: through the postings of the term's rarest probed
+/// trigram when it has fewer than [`PROBE_CAP`]; `None` when one of them has none (nothing
+/// can match).
+pub async fn access_for(
+    conn: impl Connection,
+    f: &SearchFilter<'_>,
+) -> sqlx::Result<Option<Access>> {
+    let Some(key) = f.name_key else {
+        return Ok(Some(Access::Scan));
+    };
+    let grams = probed_grams(key);
+    if grams.is_empty() {
+        return Ok(Some(Access::Scan));
+    }
+    let counts = pairs(conn, &gram_probe_sql(f.user_id, &grams)).await?;
+    let Some(&(k, n)) = counts.iter().min_by_key(|&&(_, n)| n) else {
+        return Ok(Some(Access::Scan));
+    };
+    Ok(match n {
+        0 => None,
+        n if n < PROBE_CAP => Some(Access::Gram(grams[usize::try_from(k).unwrap_or(0)])),
+        _ => Some(Access::Scan),
+    })
 }
 
 /// The statement of [`series_candidates`]: the series whose own name matches or that have an
@@ -278,18 +382,45 @@ pub fn series_candidates_sql(f: &SearchFilter<'_>) -> SearchSql {
     q
 }
 
-async fn search_keys(mut conn: impl Connection, q: &SearchSql) -> sqlx::Result<Vec<SearchKey>> {
-    let mut keys: Vec<SearchKey> = crate::with_conn!(conn, |c| {
-        let mut query = sqlx::query_as::<_, SearchKey>(&q.sql);
-        for b in &q.binds {
+/// Each of `binds` bound in order to `query` (any sqlx query type of either backend).
+macro_rules! bind_each {
+    ($query:expr, $binds:expr) => {{
+        let mut query = $query;
+        for b in $binds {
             query = match b {
                 Bind::Int(i) => query.bind(*i),
                 Bind::Text(t) => query.bind(t.as_str()),
                 Bind::Null => query.bind(None::<i64>),
             };
         }
-        query.fetch_all(c).await
-    })?;
+        query
+    }};
+}
+
+/// The rows of a statement built at run time, as pairs of integers.
+async fn pairs(mut conn: impl Connection, q: &SearchSql) -> sqlx::Result<Vec<(i64, i64)>> {
+    crate::with_conn!(conn, |c| bind_each!(
+        sqlx::query_as::<_, (i64, i64)>(&q.sql),
+        &q.binds
+    )
+    .fetch_all(c)
+    .await)
+}
+
+/// Runs a statement built at run time; returns the number of rows it changed.
+pub(crate) async fn execute(
+    mut conn: impl Connection,
+    sql: &str,
+    binds: &[Bind],
+) -> sqlx::Result<u64> {
+    crate::with_conn!(conn, |c| bind_each!(sqlx::query(sql), binds)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+}
+
+async fn search_keys(conn: impl Connection, q: &SearchSql) -> sqlx::Result<Vec<SearchKey>> {
+    let mut keys = pairs(conn, q).await?;
     keys.sort_unstable_by(|a, b| b.cmp(a));
     Ok(keys)
 }
@@ -297,14 +428,28 @@ async fn search_keys(mut conn: impl Connection, q: &SearchSql) -> sqlx::Result<V
 /// The events the filter matches in SQL alone (by name and, when expanding, only events that
 /// are not series), each once, newest first.
 ///
-/// The contract's `total` counts every match, so a search reads each of the user's listed
-/// participations once whatever its page: this one scan of the index yields the count and the
-/// page together (two integers a match), where a count and a `LIMIT` query would scan twice.
+/// The contract's `total` counts every match, so a search reads every candidate whatever its
+/// page: one statement yields the count and the page together (two integers a match), where a
+/// count and a `LIMIT` query would read them twice. With a name, the candidates are the
+/// postings of the term's rarest trigram ([`access_for`]); for a common term, every listed
+/// participation of the user.
 pub async fn plain_matches(
-    conn: impl Connection,
+    mut conn: impl Connection,
     f: &SearchFilter<'_>,
 ) -> sqlx::Result<Vec<SearchKey>> {
-    search_keys(conn, &plain_matches_sql(f)).await
+    match access_for(&mut conn, f).await? {
+        None => Ok(Vec::new()),
+        Some(access) => search_keys(conn, &plain_matches_sql(f, access)).await,
+    }
+}
+
+/// As [`plain_matches`], read as `access` says (the tests compare the two ways).
+pub async fn plain_matches_by(
+    conn: impl Connection,
+    f: &SearchFilter<'_>,
+    access: Access,
+) -> sqlx::Result<Vec<SearchKey>> {
+    search_keys(conn, &plain_matches_sql(f, access)).await
 }
 
 /// The series an expanding search must look at in Rust, newest first: those listed for the

@@ -372,13 +372,58 @@ impl Db {
     /// Applies the migrations of `migrations/mysql` or `migrations/sqlite` (embedded at build time).
     pub async fn migrate(&self) -> anyhow::Result<()> {
         let keyed_before = self.has_migration(7).await;
+        let grams_before = self.has_migration(8).await;
         self.run_migrations().await?;
         if !keyed_before {
             self.key_names()
                 .await
                 .context("keying event names (migration 7)")?;
         }
+        if !grams_before {
+            self.write_all_grams()
+                .await
+                .context("writing the name trigrams (migration 8)")?;
+        }
         Ok(())
+    }
+
+    /// Writes the trigram postings of every participation that has none (those that existed
+    /// before migration 8), a thousand participations a transaction, in id order.
+    async fn write_all_grams(&self) -> anyhow::Result<()> {
+        const SQL: &str = "SELECT p.id, p.calendar_member_id, p.event_name_key \
+            FROM event_participations p WHERE p.id > ? AND NOT EXISTS \
+            (SELECT 1 FROM participation_grams g WHERE g.participation_id = p.id) \
+            ORDER BY p.id LIMIT 1000";
+        let mut after = 0_i64;
+        loop {
+            let mut tx = self.begin().await?;
+            // Bytes: MySQL describes the `utf8mb4_bin` key as VARBINARY, which sqlx will not
+            // decode as a string. The key is UTF-8, written from a Rust string.
+            let rows: Vec<(i64, i64, Option<Vec<u8>>)> =
+                fetch_all!(tx, (i64, i64, Option<Vec<u8>>), SQL, after)?;
+            let Some(&(last, ..)) = rows.last() else {
+                return Ok(());
+            };
+            let mut binds = Vec::new();
+            for (id, member, key) in &rows {
+                let key = String::from_utf8_lossy(key.as_deref().unwrap_or_default());
+                for gram in participations::name_grams(&key) {
+                    binds.extend([listing::Bind::Int(*id), listing::Bind::Int(gram)]);
+                    binds.push(listing::Bind::Int(*member));
+                }
+            }
+            // At most 999 rows a statement: SQLite binds at most 32,766 values.
+            for chunk in binds.chunks(3 * 999) {
+                let values = vec!["(?, ?, ?)"; chunk.len() / 3].join(", ");
+                let sql = format!(
+                    "INSERT INTO participation_grams (participation_id, gram, \
+                     calendar_member_id) VALUES {values}"
+                );
+                listing::execute(&mut tx, &sql, chunk).await?;
+            }
+            tx.commit().await?;
+            after = last;
+        }
     }
 
     /// Whether migration `version` was applied (false on a database never migrated).

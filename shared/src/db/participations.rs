@@ -6,6 +6,7 @@ use sqlx::FromRow;
 use super::Connection;
 use super::calendars::{Calendar, Member};
 use super::events::Event;
+use super::listing::Bind;
 use super::users::public_user_cols;
 use crate::domain::kinds::{CalendarKind, EventKind, ResponseStatus, Role};
 use crate::{execute, fetch_all, fetch_optional, fetch_scalar, insert};
@@ -213,6 +214,48 @@ pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The trigrams of a name key (migration 0008), distinct and sorted: every three consecutive
+/// characters, packed 21 bits a character (a `char` is at most U+10FFFF), so no two trigrams
+/// share a value. A key of fewer than three characters has none.
+pub fn name_grams(key: &str) -> Vec<i64> {
+    let chars: Vec<i64> = key.chars().map(|c| i64::from(u32::from(c))).collect();
+    let mut grams: Vec<i64> = chars
+        .windows(3)
+        .map(|w| (w[0] << 42) | (w[1] << 21) | w[2])
+        .collect();
+    grams.sort_unstable();
+    grams.dedup();
+    grams
+}
+
+/// Writes the postings of `key`'s trigrams for the participations in event `event_id` that
+/// `which` selects (`p.` columns, with `binds` for its placeholders): one `INSERT … SELECT`.
+async fn insert_grams(
+    conn: impl Connection,
+    event_id: i64,
+    key: &str,
+    which: &str,
+    binds: Vec<Bind>,
+) -> sqlx::Result<()> {
+    let grams = name_grams(key);
+    if grams.is_empty() {
+        return Ok(());
+    }
+    let list = vec!["SELECT ? AS gram"; grams.len()].join(" UNION ALL ");
+    let sql = format!(
+        "INSERT INTO participation_grams (participation_id, gram, calendar_member_id) \
+         SELECT p.id, g.gram, p.calendar_member_id FROM event_participations p \
+         CROSS JOIN ({list}) g WHERE p.event_id = ? AND {which}"
+    );
+    let mut all: Vec<Bind> = grams.into_iter().map(Bind::Int).collect();
+    all.push(Bind::Int(event_id));
+    all.extend(binds);
+    super::listing::execute(conn, &sql, &all).await.map(drop)
+}
+
+/// The participations of an event whose name key is not `?` (yet): those a rename reaches.
+const KEY_CHANGED: &str = "(p.event_name_key IS NULL OR p.event_name_key <> ?)";
+
 /// Inserts a participation in event `event_id`, with its listing copy; returns its id.
 ///
 /// The copy is taken from the event's row read with a lock (`FOR UPDATE` on MySQL): a caller's
@@ -237,7 +280,7 @@ pub async fn insert(
     let c = current
         .as_ref()
         .map_or_else(ListingCopy::missing, ListingCopy::of);
-    insert!(
+    let id = insert!(
         conn,
         SQL,
         member_id,
@@ -253,15 +296,26 @@ pub async fn insert(
         c.kind,
         c.recurring,
         &c.name_key
-    )
+    )?;
+    insert_grams(conn, event_id, &c.name_key, "p.id = ?", vec![Bind::Int(id)]).await?;
+    Ok(id)
 }
 
-/// Rewrites the listing copies of `e`'s participations (after a write of `e`).
+/// Rewrites the listing copies of `e`'s participations (after a write of `e`), and their name
+/// trigrams when the name's key changed. The statements select what they change by the stored
+/// key, reading the latest rows (writes lock what they read on MySQL), so a participation
+/// inserted since the caller's snapshot is reached too.
 pub async fn copy_event(mut conn: impl Connection, e: &Event) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE event_participations SET event_started_at = ?, \
         event_range_end = ?, event_long = ?, event_recurring = ?, event_name_key = ? \
         WHERE event_id = ?";
+    const DROP_GRAMS: &str = "DELETE FROM participation_grams WHERE participation_id IN \
+        (SELECT p.id FROM event_participations p WHERE p.event_id = ? \
+         AND (p.event_name_key IS NULL OR p.event_name_key <> ?))";
     let c = ListingCopy::of(e);
+    execute!(conn, DROP_GRAMS, e.id, &c.name_key)?;
+    let changed = vec![Bind::Text(c.name_key.clone())];
+    insert_grams(&mut conn, e.id, &c.name_key, KEY_CHANGED, changed).await?;
     execute!(
         conn,
         SQL,

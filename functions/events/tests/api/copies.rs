@@ -115,6 +115,7 @@ async fn an_edit_moves_the_event_in_the_view_and_the_search(app: &TestApp) {
     );
     let in_may = "name=beta&startedAt=2025-05-11T00:00:00Z&endedAt=2025-05-11T23:59:59Z";
     assert_eq!(search(app, &cast, in_may).await.0, 1);
+    super::grams::assert_postings(&app.state.db).await;
 }
 
 async fn long_and_short_events_meet_the_window_by_their_whole_range(app: &TestApp) {
@@ -261,6 +262,7 @@ async fn a_split_series_is_found_under_its_new_name(app: &TestApp) {
     assert_eq!(search(app, &cast, "name=run").await.0, 2);
     let listed = view(app, &cast, "2025-04-10T00:00:00Z", "2025-04-11T23:59:59Z").await;
     assert_eq!(listed, ["Evening run", "Morning run"]);
+    super::grams::assert_postings(&app.state.db).await;
 }
 
 /// A member's confirmation (M6) copies every event of the calendar into new participations
@@ -314,10 +316,12 @@ async fn a_member_confirmed_during_renames_lists_the_new_names(app: &TestApp) {
             .await;
         assert_eq!(res.json()["total"], total, "{q}: {}", res.text());
     }
+    super::grams::assert_postings(&app.state.db).await;
 }
 
 /// A database migrated to version 6 with events in it gets its copies from migration 7: names
-/// keyed as Rust keys them (the non-ASCII ones by `Db::migrate`), long events marked long.
+/// keyed as Rust keys them (the non-ASCII ones by `Db::migrate`), long events marked long; and
+/// their name trigrams from migration 8.
 async fn migration_seven_copies_existing_events(url: &str) {
     use shared::db::Db;
     let db = Db::connect(url, 2, false).await.expect("database");
@@ -402,6 +406,8 @@ async fn migration_seven_copies_existing_events(url: &str) {
     }
     assert_eq!(key("Ärger İstanbul"), "ärger i\u{307}stanbul");
     drop(c);
+    // Migration 8 wrote their trigram postings.
+    super::grams::assert_postings(&db).await;
     db.close().await;
 }
 

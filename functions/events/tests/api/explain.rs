@@ -230,6 +230,9 @@ async fn explain(pool: &sqlx::MySqlPool, q: &HotQuery) -> Vec<Step> {
 fn faults(q: &HotQuery, plan: &[Step]) -> Vec<String> {
     let mut out = Vec::new();
     for step in plan {
+        if q.derived && step.table.starts_with("<derived") {
+            continue;
+        }
         let Some((_, allowed)) = q.keys.iter().find(|(t, _)| *t == step.table) else {
             out.push(format!("reads table {} it should not", step.table));
             continue;
@@ -272,7 +275,7 @@ async fn every_hot_query_reads_its_index_on_mysql() {
     let sample = seed(&app, &user).await;
     sqlx::query(
         "ANALYZE TABLE users, calendars, calendar_members, events, event_participations, \
-         event_overrides, event_triggers, tasks",
+         event_overrides, event_triggers, tasks, participation_grams",
     )
     .fetch_all(&pool)
     .await
@@ -297,6 +300,7 @@ fn a_scan_or_another_index_is_a_fault() {
         args: Vec::new(),
         keys: vec![("p", &["good_idx"])],
         covering: &["p"],
+        derived: false,
     };
     let step = |access: &str, key: Option<&str>, extra: &str| Step {
         table: "p".into(),

@@ -6,6 +6,7 @@ mod copies;
 mod create;
 mod defects;
 mod explain;
+mod grams;
 mod helpers;
 mod lambda;
 mod limits;

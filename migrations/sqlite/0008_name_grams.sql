@@ -1,0 +1,9 @@
+-- Issue 11: the name trigrams of migrations/mysql/0008_name_grams.sql (see there).
+CREATE TABLE participation_grams (
+    participation_id INTEGER NOT NULL REFERENCES event_participations (id) ON DELETE CASCADE,
+    gram INTEGER NOT NULL,
+    calendar_member_id INTEGER NOT NULL,
+    PRIMARY KEY (participation_id, gram)
+) WITHOUT ROWID;
+CREATE INDEX participation_grams_member_gram_idx ON participation_grams
+    (calendar_member_id, gram, participation_id);
