@@ -37,6 +37,8 @@ def main():
     ap.add_argument("--events", type=int, default=10_000, help="events per user")
     ap.add_argument("--recurring", type=int, default=1)
     ap.add_argument("--settle", type=float, default=30.0, help="MariaDB: seconds to wait after seeding")
+    ap.add_argument("--only", default="", help="measure only the runs whose label contains this")
+    ap.add_argument("--repeat", type=int, default=1, help="measure each run this many times")
     args = ap.parse_args()
     bench.DB = bench.Database(args.database, args.mysql_url)
     var_dir = tempfile.mkdtemp(prefix="chronos-bench-listings-")
@@ -61,7 +63,7 @@ def main():
         proc = bench.start(var_dir)
         try:
             bench.wait_ready()
-            measure(uid)
+            measure(uid, args.only, args.repeat)
         finally:
             proc.terminate()
             proc.wait()
@@ -69,7 +71,7 @@ def main():
         bench.DB.close()
 
 
-def measure(uid):
+def measure(uid, only="", repeat=1):
     cl = bench.Client()
     _, body = cl.call("POST", "/api/auth/login", {"email": "bench@example.com", "password": "Str0ng!pass"})
     token = body["accessToken"]
@@ -90,7 +92,7 @@ def measure(uid):
         ("search name=Event 1 (a common term)", f"/api/users/{uid}/events?name=Event+1&limit=20"),
         ("search name=Event 12 over June", search + "&startedAt=2025-06-01&endedAt=2025-06-30T23:59:59Z"),
     ]
-    for label, path in runs:
+    for label, path in [r for r in runs if only in r[0]] * repeat:
         st, got = cl.call("GET", path, token=token)
         assert st == 200, (path, got)
         shape = (f"{len(got)} items" if isinstance(got, list)

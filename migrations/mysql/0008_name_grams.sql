@@ -7,7 +7,7 @@
 -- Written with the participation and rewritten when the event's name changes, in the same
 -- transaction (`db::participations`); they go with their participation (ON DELETE CASCADE).
 -- The postings of the participations that exist when this migration runs are written by
--- `Db::migrate`, in Rust, right after it.
+-- `Db::migrate`, in Rust, right after it (recorded in `backfills` when finished).
 CREATE TABLE participation_grams (
     participation_id BIGINT NOT NULL,
     gram BIGINT NOT NULL,
@@ -16,4 +16,11 @@ CREATE TABLE participation_grams (
     KEY participation_grams_member_gram_idx (calendar_member_id, gram, participation_id),
     CONSTRAINT participation_grams_participation_fk FOREIGN KEY (participation_id)
         REFERENCES event_participations (id) ON DELETE CASCADE
+) ENGINE=InnoDB;
+
+-- The back-fills in Rust that migrations leave (`Db::migrate`), each recorded when finished, so
+-- one interrupted runs again at the next start.
+CREATE TABLE backfills (
+    name VARCHAR(64) NOT NULL PRIMARY KEY,
+    done_at BIGINT NOT NULL
 ) ENGINE=InnoDB;

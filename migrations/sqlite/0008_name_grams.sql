@@ -7,3 +7,10 @@ CREATE TABLE participation_grams (
 ) WITHOUT ROWID;
 CREATE INDEX participation_grams_member_gram_idx ON participation_grams
     (calendar_member_id, gram, participation_id);
+
+-- The back-fills in Rust that migrations leave (`Db::migrate`), each recorded when finished, so
+-- one interrupted runs again at the next start.
+CREATE TABLE backfills (
+    name TEXT NOT NULL PRIMARY KEY,
+    done_at INTEGER NOT NULL
+);

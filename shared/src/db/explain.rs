@@ -83,6 +83,27 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             derived: false,
         },
         HotQuery {
+            name: "own month view (M7)",
+            sql: listing::OWN_LISTING.into(),
+            args: vec![
+                Int(s.calendar_id),
+                Int(s.user_id),
+                Int(s.from - super::participations::SHORT_EVENT_MS),
+                Int(s.to),
+                Int(s.from),
+                Int(s.to),
+                Int(s.from),
+            ],
+            keys: vec![
+                ("m", &["calendar_members_calendar_user_unique"]),
+                ("p", &["event_participations_window_idx"]),
+                ("e", &["PRIMARY"]),
+                ("t", &["PRIMARY"]),
+            ],
+            covering: &[],
+            derived: false,
+        },
+        HotQuery {
             name: "search by name (U8/U9)",
             sql: plain.sql,
             args: plain.binds,

@@ -121,8 +121,25 @@ fn listing_rows_of_json(json: &str) -> sqlx::Result<Vec<ListingRow>> {
 /// [`SHORT_EVENT_MS`]: super::participations::SHORT_EVENT_MS
 macro_rules! member_listing_where {
     () => {
-        "WHERE p.calendar_member_id = ? \
-         AND ((p.event_long = FALSE AND p.event_started_at >= ? AND p.event_started_at <= ? \
+        concat!("WHERE p.calendar_member_id = ? ", window_where!())
+    };
+}
+
+/// As [`member_listing_where!`] for the caller's own confirmed membership of a calendar, found
+/// by `(calendar_id, user_id)` in the same statement.
+macro_rules! own_listing_where {
+    () => {
+        concat!(
+            "WHERE m.calendar_id = ? AND m.user_id = ? AND m.is_confirmed = TRUE ",
+            window_where!()
+        )
+    };
+}
+
+/// The window and listing conditions of the month view, after the membership's.
+macro_rules! window_where {
+    () => {
+        "AND ((p.event_long = FALSE AND p.event_started_at >= ? AND p.event_started_at <= ? \
                AND p.event_range_end >= ?) \
            OR (p.event_long = TRUE AND p.event_started_at <= ? \
                AND (p.event_range_end IS NULL OR p.event_range_end >= ?))) \
@@ -133,39 +150,61 @@ macro_rules! member_listing_where {
 /// The SQL of [`of_member`] on MySQL (the month view).
 pub(crate) const MEMBER_LISTING: &str = listing_select!(member_listing_where!());
 
+/// The SQL of [`of_own_membership`] on MySQL (the caller's own month view).
+pub(crate) const OWN_LISTING: &str = listing_select!(own_listing_where!());
+
 /// The participations of one membership that pass the listing filter (4.8.5), whose event may
 /// overlap `[from, to]` (a coarse pre-filter: recurring series are expanded by the caller).
 pub async fn of_member(
-    mut conn: impl Connection,
+    conn: impl Connection,
     member_id: i64,
     from: i64,
     to: i64,
 ) -> sqlx::Result<Vec<ListingRow>> {
+    const SQLITE: &str = listing_json_select!(member_listing_where!());
+    window_rows(conn, (SQLITE, MEMBER_LISTING), &[member_id], from, to).await
+}
+
+/// As [`of_member`] for `user_id`'s own membership of `calendar_id`, if it is confirmed (none
+/// otherwise): the month view a member asks of themself, without a statement to find the
+/// membership first.
+pub async fn of_own_membership(
+    conn: impl Connection,
+    calendar_id: i64,
+    user_id: i64,
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<ListingRow>> {
+    const SQLITE: &str = listing_json_select!(own_listing_where!());
+    let who = [calendar_id, user_id];
+    window_rows(conn, (SQLITE, OWN_LISTING), &who, from, to).await
+}
+
+/// Runs a month-view statement (`(SQLite, MySQL)` texts) with the membership's binds `who`,
+/// then the window's.
+async fn window_rows(
+    mut conn: impl Connection,
+    (sqlite, mysql): (&'static str, &'static str),
+    who: &[i64],
+    from: i64,
+    to: i64,
+) -> sqlx::Result<Vec<ListingRow>> {
+    let window = [from.saturating_sub(SHORT_EVENT_MS), to, from, to, from];
+    let binds = who.iter().chain(&window);
     match conn.conn() {
         Conn::Sqlite(c) => {
-            let json: String = sqlx::query_scalar(listing_json_select!(member_listing_where!()))
-                .bind(member_id)
-                .bind(from.saturating_sub(SHORT_EVENT_MS))
-                .bind(to)
-                .bind(from)
-                .bind(to)
-                .bind(from)
-                .fetch_one(c)
-                .await?;
-            listing_rows_of_json(&json)
+            let mut q = sqlx::query_scalar::<_, String>(sqlite);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            listing_rows_of_json(&q.fetch_one(c).await?)
         }
         Conn::MySql(c) => {
-            super::timed(
-                sqlx::query_as(MEMBER_LISTING)
-                    .bind(member_id)
-                    .bind(from.saturating_sub(SHORT_EVENT_MS))
-                    .bind(to)
-                    .bind(from)
-                    .bind(to)
-                    .bind(from)
-                    .fetch_all(c),
-            )
-            .await
+            let mut q = sqlx::query_as(mysql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            super::timed(q.fetch_all(c)).await
         }
     }
 }

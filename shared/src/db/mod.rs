@@ -129,6 +129,11 @@ pub use sqlx;
 /// answered within this bound instead of sqlx's default 30 s (or our former 10 s).
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 
+/// A pooled MySQL connection idle this long is pinged before it is handed out (within
+/// [`ACQUIRE_TIMEOUT`]), so one the server closed meanwhile is replaced instead of failing the
+/// request. One used less than this long ago was alive then.
+pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// The client-side bound on one MySQL statement. The server is told to give up a little earlier
 /// (`max_statement_time` on MariaDB, `max_execution_time` on MySQL, and the InnoDB lock wait), so
 /// a slow statement normally ends with the server's own error and a clean connection; this
@@ -326,6 +331,19 @@ impl Db {
                 let pool = MySqlPoolOptions::new()
                     .max_connections(max_connections)
                     .acquire_timeout(ACQUIRE_TIMEOUT)
+                    // A connection is pinged when it was idle for a while, not on every
+                    // checkout: a request checks out twice (the caller, then its handler), and
+                    // two pings were two of a month view's seven round trips (issue 11).
+                    .test_before_acquire(false)
+                    .before_acquire(|c, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= PING_AFTER_IDLE {
+                                use sqlx::Connection;
+                                c.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .after_connect(|c, _| Box::pin(async move { limit_statements(c).await }));
                 let pool = if lazy {
                     pool.connect_lazy_with(opts)
@@ -369,26 +387,63 @@ impl Db {
         }
     }
 
-    /// Applies the migrations of `migrations/mysql` or `migrations/sqlite` (embedded at build time).
+    /// Applies the migrations of `migrations/mysql` or `migrations/sqlite` (embedded at build
+    /// time), then the back-fills in Rust that migrations 7 and 8 leave (SQL cannot compute
+    /// them the way Rust does). A back-fill is recorded in `backfills` when it has finished, so
+    /// one interrupted (a cold start cut short) runs again at the next start, and a finished one
+    /// costs that start one lookup. Both are idempotent, so starts running them at once are safe.
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        let keyed_before = self.has_migration(7).await;
-        let grams_before = self.has_migration(8).await;
         self.run_migrations().await?;
-        if !keyed_before {
+        if !self.backfilled("name_keys").await? {
             self.key_names()
                 .await
                 .context("keying event names (migration 7)")?;
+            self.mark_backfilled("name_keys").await?;
         }
-        if !grams_before {
+        if !self.backfilled("name_grams").await? {
             self.write_all_grams()
                 .await
                 .context("writing the name trigrams (migration 8)")?;
+            self.mark_backfilled("name_grams").await?;
         }
         Ok(())
     }
 
+    async fn backfilled(&self, name: &str) -> anyhow::Result<bool> {
+        let mut c = self.acquire().await?;
+        let n = fetch_scalar!(
+            c,
+            i64,
+            "SELECT COUNT(*) FROM backfills WHERE name = ?",
+            name
+        )?;
+        Ok(n > 0)
+    }
+
+    async fn mark_backfilled(&self, name: &str) -> anyhow::Result<()> {
+        let mut c = self.acquire().await?;
+        const SQL: &str = "INSERT INTO backfills (name, done_at) VALUES (?, ?)";
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        match execute!(c, SQL, name, now) {
+            Err(e)
+                if e.as_database_error()
+                    .is_some_and(|d| d.is_unique_violation()) =>
+            {
+                Ok(())
+            }
+            r => r.map(drop).map_err(Into::into),
+        }
+    }
+
     /// Writes the trigram postings of every participation that has none (those that existed
     /// before migration 8), a thousand participations a transaction, in id order.
+    ///
+    /// It runs beside live traffic, which writes every new participation's postings itself. A
+    /// rename committed after this read its key leaves postings of the old key too: harmless,
+    /// as postings only name candidates, which the search tests with `LIKE` on the key. A
+    /// participation is never left without its key's postings.
     async fn write_all_grams(&self) -> anyhow::Result<()> {
         const SQL: &str = "SELECT p.id, p.calendar_member_id, p.event_name_key \
             FROM event_participations p WHERE p.id > ? AND NOT EXISTS \
@@ -415,8 +470,13 @@ impl Db {
             // At most 999 rows a statement: SQLite binds at most 32,766 values.
             for chunk in binds.chunks(3 * 999) {
                 let values = vec!["(?, ?, ?)"; chunk.len() / 3].join(", ");
+                // Another start back-filling at once writes the same rows: the first wins.
+                let ignore = match self.backend() {
+                    Backend::MySql => "INSERT IGNORE",
+                    Backend::Sqlite => "INSERT OR IGNORE",
+                };
                 let sql = format!(
-                    "INSERT INTO participation_grams (participation_id, gram, \
+                    "{ignore} INTO participation_grams (participation_id, gram, \
                      calendar_member_id) VALUES {values}"
                 );
                 listing::execute(&mut tx, &sql, chunk).await?;
@@ -424,15 +484,6 @@ impl Db {
             tx.commit().await?;
             after = last;
         }
-    }
-
-    /// Whether migration `version` was applied (false on a database never migrated).
-    async fn has_migration(&self, version: i64) -> bool {
-        const SQL: &str = "SELECT COUNT(*) FROM _sqlx_migrations WHERE version = ? AND success";
-        let Ok(mut c) = self.acquire().await else {
-            return false;
-        };
-        fetch_scalar!(c, i64, SQL, version).is_ok_and(|n| n > 0)
     }
 
     /// Gives every participation whose name key migration 7 left empty (the event's name is
