@@ -6,6 +6,7 @@ Registers user 1 through the API, then seeds with `seed_bulk.py` (the rows the A
 `--users` users, each with 10 calendars and `--events` events (default 10,000; every tenth a
 recurring series unless `--recurring 0`). `--users 100` is the 1,000,000-event run. Then, with wrk
 over one keep-alive connection, measures for user 1:
+  * the floor of an authenticated request: GET /api/users/{id};
   * the month view of one calendar, June 2025;
   * the search `name=Event 12&limit=20` (cursor), its next page, the offset page 2;
   * the search for a name that matches nothing (no posting of one of its trigrams);
@@ -84,6 +85,7 @@ def measure(uid, only="", repeat=1):
     nxt = (search + "&after%5BcreatedAt%5D=" + urllib.parse.quote(after["createdAt"])
            + f"&after%5Bid%5D={after['id']}")
     runs = [
+        ("floor: GET /api/users/{id} (auth + one read)", f"/api/users/{uid}"),
         ("month view, one calendar, June", f"/api/calendars/{cal}/members/{uid}/events?{JUNE}"),
         ("search name=Event 12, cursor page 1", search),
         ("search name=Event 12, cursor page 2", nxt),
