@@ -98,7 +98,8 @@ def measure(uid, only="", repeat=1):
         st, got = cl.call("GET", path, token=token)
         assert st == 200, (path, got)
         shape = (f"{len(got)} items" if isinstance(got, list)
-                 else f"{len(got['events'])} items, total {got['total']}")
+                 else f"{len(got['events'])} items, total {got['total']}" if "events" in got
+                 else "one object")
         pct, rps, bad = bench.wrk(path, token, 1)
         assert bad == 0, f"{label}: non-2xx responses"
         print(f"{label:40} ({shape}): p50 {pct['50']:>8}  p90 {pct['90']:>8}  p99 {pct['99']:>8}  "
