@@ -184,7 +184,7 @@ async fn other_series(
 }
 
 /// One row of a plan: the table (its alias), the access type, the index and the notes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Step {
     table: String,
     access: String,
@@ -325,4 +325,13 @@ fn a_scan_or_another_index_is_a_fault() {
         2
     );
     assert_eq!(faults(&q, &[]), vec!["has no step for p".to_string()]);
+    // A derived table is read whole only where the query's derived tables are bounded.
+    let derived = Step {
+        table: "<derived2>".into(),
+        ..step("ALL", None, "")
+    };
+    let good = step("ref", Some("good_idx"), "Using index");
+    assert_eq!(faults(&q, &[derived.clone(), good.clone()]).len(), 1);
+    let bounded = HotQuery { derived: true, ..q };
+    assert!(faults(&bounded, &[derived, good]).is_empty());
 }
