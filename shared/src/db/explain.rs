@@ -61,18 +61,17 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
     let probe = listing::gram_probe_sql(s.user_id, &grams);
     let by_gram = listing::plain_matches_sql(&by_name, listing::Access::Gram(grams[0]));
     let series = listing::series_candidates_sql(&in_window);
+    // The month view's window binds, after its membership's.
+    let window_args = |who: &[i64]| -> Vec<Bind> {
+        let short_from = s.from - super::participations::SHORT_EVENT_MS;
+        let tail = [short_from, s.to, s.from, s.to, s.from];
+        who.iter().chain(&tail).map(|&v| Int(v)).collect()
+    };
     vec![
         HotQuery {
             name: "month view (M7)",
             sql: listing::MEMBER_LISTING.into(),
-            args: vec![
-                Int(s.member_id),
-                Int(s.from - super::participations::SHORT_EVENT_MS),
-                Int(s.to),
-                Int(s.from),
-                Int(s.to),
-                Int(s.from),
-            ],
+            args: window_args(&[s.member_id]),
             keys: vec![
                 ("p", &["event_participations_window_idx"]),
                 ("m", &["PRIMARY"]),
@@ -85,15 +84,7 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
         HotQuery {
             name: "own month view (M7)",
             sql: listing::OWN_LISTING.into(),
-            args: vec![
-                Int(s.calendar_id),
-                Int(s.user_id),
-                Int(s.from - super::participations::SHORT_EVENT_MS),
-                Int(s.to),
-                Int(s.from),
-                Int(s.to),
-                Int(s.from),
-            ],
+            args: window_args(&[s.calendar_id, s.user_id]),
             keys: vec![
                 ("m", &["calendar_members_calendar_user_unique"]),
                 ("p", &["event_participations_window_idx"]),

@@ -83,24 +83,20 @@ async fn the_postings_follow_renames_removals_and_deletions(app: &TestApp) {
     assert_postings(&app.state.db).await;
     let search = |user, term| total_for(app, user, term);
     assert_eq!(search(&cast.creator, "zeitplan").await, 1);
-    let res = app
-        .request(Method::PATCH, &format!("/api/events/{id}"))
-        .as_user(&cast.creator)
-        .json(&json!({"name": "Jahresplan ÜBERSICHT"}))
-        .send()
-        .await;
+    let edit = |body: Value| {
+        app.request(Method::PATCH, &format!("/api/events/{id}"))
+            .as_user(&cast.creator)
+            .json(&body)
+            .send()
+    };
+    let res = edit(json!({"name": "Jahresplan ÜBERSICHT"})).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_postings(&app.state.db).await;
     assert_eq!(search(&cast.creator, "zeitplan").await, 0);
     assert_eq!(search(&cast.creator, "jahresplan").await, 1);
     assert_eq!(search(&cast.creator, "übersicht").await, 1);
     // An edit that keeps the name keeps the postings.
-    let res = app
-        .request(Method::PATCH, &format!("/api/events/{id}"))
-        .as_user(&cast.creator)
-        .json(&json!({"description": "same name"}))
-        .send()
-        .await;
+    let res = edit(json!({"description": "same name"})).await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_postings(&app.state.db).await;
     // A member removed takes their participations' postings along.
