@@ -37,9 +37,10 @@ pub fn modified() -> ApiError {
 }
 
 /// Writes an edited event; 412 if its version moved since it was read (a guard: the row is
-/// locked by [`lock`], so this does not happen in the handlers' own transactions).
-pub async fn save(conn: impl Connection, e: &Event) -> ApiResult<()> {
-    if events::update(conn, e).await? {
+/// locked by [`lock`], so this does not happen in the handlers' own transactions). `renamed`:
+/// its name differs from the locked row's.
+pub async fn save(conn: impl Connection, e: &Event, renamed: bool) -> ApiResult<()> {
+    if events::update(conn, e, renamed).await? {
         Ok(())
     } else {
         Err(modified())

@@ -246,7 +246,7 @@ async fn save_patch(
     let task_changed = save_task_changes(tx, e.id, e.kind, input, now).await?;
     if e != *stored {
         e.updated_at = now;
-        save(&mut *tx, &e).await?;
+        save(&mut *tx, &e, e.name != stored.name).await?;
         crate::occurrences::discard_stale_overrides(tx, stored, &e).await?;
     } else if task_changed {
         events::bump_version(&mut *tx, e.id, now).await?;

@@ -181,7 +181,7 @@ pub async fn delete_occurrence(
     if find_occurrence(&e, start, false).is_some() {
         cancel(&mut e, start)?;
         e.updated_at = now;
-        save(&mut tx, &e).await?;
+        save(&mut tx, &e, false).await?;
     }
     events::delete_overrides(&mut tx, e.id, Some(start)).await?;
     triggers::refresh(&mut tx, e.id, now).await?;

@@ -38,7 +38,7 @@ pub async fn split(
     old.recurrence = Some(old_lines);
     refresh_derived(&mut old);
     old.updated_at = now;
-    save(&mut *tx, &old).await?;
+    save(&mut *tx, &old, false).await?;
 
     let new = NewEvent {
         calendar_id: stored.calendar_id,

@@ -233,8 +233,10 @@ pub async fn insert(mut conn: impl Connection, e: &NewEvent, now: i64) -> sqlx::
 }
 
 /// Writes every mutable column of an event and bumps its version, only if the stored version
-/// is still `e.version` (the one the caller read); returns whether it did.
-pub async fn update(mut conn: impl Connection, e: &Event) -> sqlx::Result<bool> {
+/// is still `e.version` (the one the caller read); returns whether it did. `renamed`: `e.name`
+/// differs from the stored row's, which the caller holds locked (the name trigrams are
+/// rewritten only then).
+pub async fn update(mut conn: impl Connection, e: &Event, renamed: bool) -> sqlx::Result<bool> {
     let n = execute!(
         conn,
         UPDATE,
@@ -255,7 +257,7 @@ pub async fn update(mut conn: impl Connection, e: &Event) -> sqlx::Result<bool> 
         e.version,
     )?;
     if n == 1 {
-        super::participations::copy_event(conn, e).await?;
+        super::participations::copy_event(conn, e, renamed).await?;
     }
     Ok(n == 1)
 }

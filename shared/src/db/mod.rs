@@ -394,13 +394,18 @@ impl Db {
     /// costs that start one lookup. Both are idempotent, so starts running them at once are safe.
     pub async fn migrate(&self) -> anyhow::Result<()> {
         self.run_migrations().await?;
-        if !self.backfilled("name_keys").await? {
+        let done: Vec<(String,)> = {
+            let mut c = self.acquire().await?;
+            fetch_all!(c, (String,), "SELECT name FROM backfills")?
+        };
+        let pending = |name: &str| !done.iter().any(|(d,)| d == name);
+        if pending("name_keys") {
             self.key_names()
                 .await
                 .context("keying event names (migration 7)")?;
             self.mark_backfilled("name_keys").await?;
         }
-        if !self.backfilled("name_grams").await? {
+        if pending("name_grams") {
             self.write_all_grams()
                 .await
                 .context("writing the name trigrams (migration 8)")?;
@@ -409,30 +414,13 @@ impl Db {
         Ok(())
     }
 
-    async fn backfilled(&self, name: &str) -> anyhow::Result<bool> {
-        let mut c = self.acquire().await?;
-        let n = fetch_scalar!(
-            c,
-            i64,
-            "SELECT COUNT(*) FROM backfills WHERE name = ?",
-            name
-        )?;
-        Ok(n > 0)
-    }
-
+    /// Records that back-fill `name` has finished (once, if starts finish it at once).
     async fn mark_backfilled(&self, name: &str) -> anyhow::Result<()> {
-        let mut c = self.acquire().await?;
         const SQL: &str = "INSERT INTO backfills (name, done_at) VALUES (?, ?)";
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let mut c = self.acquire().await?;
+        let now = crate::clock::Clock::system().now_ms();
         match execute!(c, SQL, name, now) {
-            Err(e)
-                if e.as_database_error()
-                    .is_some_and(|d| d.is_unique_violation()) =>
-            {
-                Ok(())
-            }
+            Err(e) if e.is_unique_violation() => Ok(()),
             r => r.map(drop).map_err(Into::into),
         }
     }

@@ -254,7 +254,11 @@ async fn insert_grams(
 }
 
 /// The participations of an event whose name key is not `?` (yet): those a rename reaches.
-const KEY_CHANGED: &str = "(p.event_name_key IS NULL OR p.event_name_key <> ?)";
+macro_rules! key_changed {
+    () => {
+        "(p.event_name_key IS NULL OR p.event_name_key <> ?)"
+    };
+}
 
 /// Inserts a participation in event `event_id`, with its listing copy; returns its id.
 ///
@@ -301,21 +305,28 @@ pub async fn insert(
     Ok(id)
 }
 
-/// Rewrites the listing copies of `e`'s participations (after a write of `e`), and their name
-/// trigrams when the name's key changed. The statements select what they change by the stored
-/// key, reading the latest rows (writes lock what they read on MySQL), so a participation
-/// inserted since the caller's snapshot is reached too.
-pub async fn copy_event(mut conn: impl Connection, e: &Event) -> sqlx::Result<()> {
+/// Rewrites the listing copies of `e`'s participations (after a write of `e`), and, when it was
+/// `renamed`, the name trigrams of those whose key changed. Those statements select what they
+/// change by the stored key, reading the latest rows (writes lock what they read on MySQL), so
+/// a participation inserted since the caller's snapshot is reached too. An event not renamed
+/// has every participation keyed by its name already: each was inserted, or last rewritten,
+/// under the event's lock, which the caller holds.
+pub async fn copy_event(mut conn: impl Connection, e: &Event, renamed: bool) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE event_participations SET event_started_at = ?, \
         event_range_end = ?, event_long = ?, event_recurring = ?, event_name_key = ? \
         WHERE event_id = ?";
-    const DROP_GRAMS: &str = "DELETE FROM participation_grams WHERE participation_id IN \
-        (SELECT p.id FROM event_participations p WHERE p.event_id = ? \
-         AND (p.event_name_key IS NULL OR p.event_name_key <> ?))";
+    const DROP_GRAMS: &str = concat!(
+        "DELETE FROM participation_grams WHERE participation_id IN \
+         (SELECT p.id FROM event_participations p WHERE p.event_id = ? AND ",
+        key_changed!(),
+        ")"
+    );
     let c = ListingCopy::of(e);
-    execute!(conn, DROP_GRAMS, e.id, &c.name_key)?;
-    let changed = vec![Bind::Text(c.name_key.clone())];
-    insert_grams(&mut conn, e.id, &c.name_key, KEY_CHANGED, changed).await?;
+    if renamed {
+        execute!(conn, DROP_GRAMS, e.id, &c.name_key)?;
+        let changed = vec![Bind::Text(c.name_key.clone())];
+        insert_grams(&mut conn, e.id, &c.name_key, key_changed!(), changed).await?;
+    }
     execute!(
         conn,
         SQL,
