@@ -58,7 +58,7 @@ class Dialect:
         return f"CASE {expr} {arms} END"
 
 
-def statements(d, users, calendars, events, recurring, listing_columns, grams=False):
+def statements(d, users, calendars, events, recurring, listing_columns, grams=False, listing_rows=False):
     """The seed's SQL, in order. User 1 exists; users 2..`users` are copies of it."""
     s = []
     s.append("CREATE TABLE bench_seq (n INTEGER NOT NULL PRIMARY KEY)")
@@ -133,6 +133,15 @@ def statements(d, users, calendars, events, recurring, listing_columns, grams=Fa
         vals = (", e.created_at, e.started_at, e.range_end, "
                 "(e.range_end IS NULL OR e.range_end - e.started_at > 86400000), e.event_type, "
                 "(e.recurrence IS NOT NULL), LOWER(e.name)")
+    if listing_rows:
+        # As participations::copy_rows: the whole event row (these events have no task).
+        cols += (", event_calendar_id, event_creator_id, event_name, event_description, "
+                 "event_category, event_ended_at, event_start_date, event_end_date, event_time_zone, "
+                 "event_all_day, event_recurrence, event_reminders, event_color, event_version, "
+                 "event_updated_at")
+        vals += (", e.calendar_id, e.creator_id, e.name, e.description, e.category, e.ended_at, "
+                 "e.start_date, e.end_date, e.time_zone, e.all_day, e.recurrence, e.reminders, "
+                 "e.color, e.version, e.updated_at")
     s.append(
         "INSERT INTO event_participations (calendar_member_id, event_id, color, response_status, "
         f"created_at, updated_at{cols}) "
@@ -163,7 +172,7 @@ def seed(kind, url, users=1, calendars=10, events=10_000, recurring=True):
         cols = [r[1] for r in db.execute("PRAGMA table_info(event_participations)")]
         grams = db.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'participation_grams'").fetchone()[0]
         stmts = statements(Dialect(False), users, calendars, events, recurring, "event_created_at" in cols,
-                           grams > 0)
+                           grams > 0, "event_name" in cols)
         db.execute("BEGIN")
         for st in stmts:
             if isinstance(st, tuple):
@@ -183,8 +192,9 @@ def seed(kind, url, users=1, calendars=10, events=10_000, recurring=True):
                           capture_output=True, text=True, check=True, env=env).stdout
     tables = subprocess.run(base + ["-N", "-e", "SHOW TABLES LIKE 'participation_grams'"],
                             capture_output=True, text=True, check=True, env=env).stdout
-    stmts = statements(Dialect(True), users, calendars, events, recurring, "event_created_at" in cols,
-                       "participation_grams" in tables)
+    names = [line.split("\t")[0] for line in cols.splitlines()]
+    stmts = statements(Dialect(True), users, calendars, events, recurring, "event_created_at" in names,
+                       "participation_grams" in tables, "event_name" in names)
     sql = ["SET SESSION max_statement_time = 0", "START TRANSACTION"]
     for st in stmts:
         if isinstance(st, tuple):

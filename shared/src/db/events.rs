@@ -154,18 +154,6 @@ macro_rules! select_list {
     };
 }
 
-/// `json_array(e.id, …, json_array(e.name, …), e.version, …)`: one event as a JSON array in
-/// [`Event`]'s field order, which serde decodes positionally (SQLite's listing fast path).
-macro_rules! json_array_list {
-    ($p:literal [$($a:ident)*] [$f0:ident $($f:ident)*] [$($z:ident)*]) => {
-        concat!("json_array(", $p, "id" $(, ", ", $p, stringify!($a))*,
-            ", json_array(", $p, stringify!($f0) $(, ", ", $p, stringify!($f))*, ")"
-            $(, ", ", $p, stringify!($z))*, ")")
-    };
-}
-
-pub(crate) use {event_columns, json_array_list, select_list};
-
 /// `SELECT <every column> FROM events <tail>`.
 macro_rules! select_events {
     ($tail:literal) => {
@@ -265,7 +253,8 @@ pub async fn update(mut conn: impl Connection, e: &Event, renamed: bool) -> sqlx
 /// Increments an event's version (a change to its task, overrides or participations).
 pub async fn bump_version(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Result<()> {
     const SQL: &str = "UPDATE events SET version = version + 1, updated_at = ? WHERE id = ?";
-    execute!(conn, SQL, now, id).map(drop)
+    execute!(conn, SQL, now, id)?;
+    super::participations::copy_rows_of_events(conn, &[id]).await
 }
 
 /// Deletes an event (task, participations and overrides cascade).
@@ -285,7 +274,8 @@ pub async fn insert_task(mut conn: impl Connection, t: &Task) -> sqlx::Result<()
     const SQL: &str = "INSERT INTO tasks (event_id, is_completed, priority, created_at, \
         updated_at) VALUES (?, ?, ?, ?, ?)";
     let (id, done, priority) = (t.event_id, t.is_completed, &t.priority);
-    execute!(conn, SQL, id, done, priority, t.created_at, t.updated_at).map(drop)
+    execute!(conn, SQL, id, done, priority, t.created_at, t.updated_at)?;
+    super::participations::copy_rows_of_events(conn, &[id]).await
 }
 
 /// Rewrites a task's completion and priority.
@@ -299,8 +289,8 @@ pub async fn update_task(mut conn: impl Connection, t: &Task) -> sqlx::Result<()
         &t.priority,
         t.updated_at,
         t.event_id
-    )
-    .map(drop)
+    )?;
+    super::participations::copy_rows_of_events(conn, &[t.event_id]).await
 }
 
 /// The events whose home calendar is `calendar_id`.
@@ -385,6 +375,7 @@ pub async fn leave_events(
             format!("UPDATE events SET version = version + 1, updated_at = ? WHERE id IN ({list})");
         execute!(conn, &delete, user_id)?;
         execute!(conn, &bump, now)?;
+        super::participations::copy_rows_of_events(&mut conn, chunk).await?;
     }
     Ok(())
 }

@@ -75,8 +75,6 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             keys: vec![
                 ("p", &["event_participations_window_idx"]),
                 ("m", &["PRIMARY"]),
-                ("e", &["PRIMARY"]),
-                ("t", &["PRIMARY"]),
             ],
             covering: &[],
             derived: false,
@@ -88,8 +86,6 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             keys: vec![
                 ("m", &["calendar_members_calendar_user_unique"]),
                 ("p", &["event_participations_window_idx"]),
-                ("e", &["PRIMARY"]),
-                ("t", &["PRIMARY"]),
             ],
             covering: &[],
             derived: false,
@@ -152,9 +148,15 @@ pub fn hot_queries(s: &Sample) -> Vec<HotQuery> {
             keys: vec![
                 ("m", &["PRIMARY", "calendar_members_user_idx"]),
                 ("p", PARTICIPATION_BY_EVENT),
-                ("e", &["PRIMARY"]),
-                ("t", &["PRIMARY"]),
             ],
+            covering: &[],
+            derived: false,
+        },
+        HotQuery {
+            name: "a rename's stale postings",
+            sql: super::participations::DROP_GRAMS_MYSQL.into(),
+            args: vec![Int(s.event_ids[0]), Text("renamed".into())],
+            keys: vec![("p", PARTICIPATION_BY_EVENT), ("g", &["PRIMARY"])],
             covering: &[],
             derived: false,
         },

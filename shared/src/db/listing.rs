@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use sqlx::FromRow;
 
-use super::events::{Event, Task, event_columns, json_array_list, select_list};
+use super::events::{Event, Task};
 use super::participations::{Participation, SHORT_EVENT_MS, name_grams};
 use super::{Conn, Connection};
 use crate::domain::kinds::{CalendarKind, EventKind, ResponseStatus};
@@ -59,28 +59,59 @@ impl ListingRow {
     }
 }
 
+/// The event columns of a listing row as its participation carries them (migrations 0007 and
+/// 0010), named as [`Event`]'s `FromRow` reads them.
+macro_rules! copied_event_select {
+    () => {
+        "p.event_id AS id, p.event_calendar_id AS calendar_id, p.event_creator_id AS creator_id, \
+         p.event_name AS name, p.event_description AS description, \
+         p.event_category AS category, p.event_type, p.event_started_at AS started_at, \
+         p.event_ended_at AS ended_at, p.event_start_date AS start_date, \
+         p.event_end_date AS end_date, p.event_time_zone AS time_zone, \
+         p.event_all_day AS all_day, p.event_recurrence AS recurrence, \
+         p.event_reminders AS reminders, p.event_color AS color, p.event_range_end AS range_end, \
+         p.event_version AS version, p.event_created_at AS created_at, \
+         p.event_updated_at AS updated_at"
+    };
+}
+
+/// [`copied_event_select!`] as one positional JSON array in [`Event`]'s field order (`e`
+/// nested in an array of its own, as `#[serde(flatten)]`-free positional decoding wants), for
+/// SQLite's listing fast path.
+macro_rules! copied_event_json {
+    () => {
+        "json_array(p.event_id, p.event_calendar_id, p.event_creator_id, json_array(p.event_name, \
+         p.event_description, p.event_category, p.event_type, p.event_started_at, \
+         p.event_ended_at, p.event_start_date, p.event_end_date, p.event_time_zone, \
+         p.event_all_day, p.event_recurrence, p.event_reminders, p.event_color, \
+         p.event_range_end), p.event_version, p.event_created_at, p.event_updated_at)"
+    };
+}
+
 /// The participation, membership and task columns of a listing row.
 macro_rules! listing_rest {
     () => {
         "p.id AS p_id, p.calendar_member_id AS p_calendar_member_id, p.color AS p_color, \
          p.response_status AS p_response_status, p.created_at AS p_created_at, \
          p.updated_at AS p_updated_at, m.calendar_type AS m_calendar_type, \
-         m.calendar_id AS m_calendar_id, t.is_completed AS t_is_completed, \
-         t.priority AS t_priority, t.created_at AS t_created_at, t.updated_at AS t_updated_at "
+         m.calendar_id AS m_calendar_id, p.task_is_completed AS t_is_completed, \
+         p.task_priority AS t_priority, p.task_created_at AS t_created_at, \
+         p.task_updated_at AS t_updated_at "
     };
 }
 
+/// A listing reads the participations and their memberships alone: each participation carries
+/// its event's and task's rows (migration 0010).
 macro_rules! listing_from {
     () => {
-        "FROM event_participations p JOIN calendar_members m ON m.id = p.calendar_member_id \
-         JOIN events e ON e.id = p.event_id LEFT JOIN tasks t ON t.event_id = e.id "
+        "FROM event_participations p JOIN calendar_members m ON m.id = p.calendar_member_id "
     };
 }
 
 macro_rules! listing_select {
     ($($where:tt)+) => {
-        concat!("SELECT ", event_columns!(select_list!("e.")), ", ", listing_rest!(),
-            listing_from!(), $($where)+)
+        concat!("SELECT ", copied_event_select!(), ", ", listing_rest!(), listing_from!(),
+            $($where)+)
     };
 }
 
@@ -90,10 +121,9 @@ macro_rules! listing_select {
 /// about a quarter of the statement's optimization time.
 macro_rules! window_select {
     ($($where:tt)+) => {
-        concat!("SELECT ", event_columns!(select_list!("e.")), ", ", listing_rest!(),
+        concat!("SELECT ", copied_event_select!(), ", ", listing_rest!(),
             "FROM event_participations p FORCE INDEX (event_participations_window_idx) \
-             JOIN calendar_members m ON m.id = p.calendar_member_id \
-             JOIN events e ON e.id = p.event_id LEFT JOIN tasks t ON t.event_id = e.id ",
+             JOIN calendar_members m ON m.id = p.calendar_member_id ",
             $($where)+)
     };
 }
@@ -109,13 +139,13 @@ macro_rules! listing_json_select {
     ($($where:tt)+) => {
         concat!(
             "SELECT json_group_array(json_object('e', ",
-            event_columns!(json_array_list!("e.")),
+            copied_event_json!(),
             ", 'p_id', p.id, 'p_calendar_member_id', p.calendar_member_id, 'p_color', p.color, \
              'p_response_status', p.response_status, 'p_created_at', p.created_at, \
              'p_updated_at', p.updated_at, 'm_calendar_type', m.calendar_type, \
-             'm_calendar_id', m.calendar_id, 't_is_completed', t.is_completed, \
-             't_priority', t.priority, 't_created_at', t.created_at, \
-             't_updated_at', t.updated_at)) ",
+             'm_calendar_id', m.calendar_id, 't_is_completed', p.task_is_completed, \
+             't_priority', p.task_priority, 't_created_at', p.task_created_at, \
+             't_updated_at', p.task_updated_at)) ",
             listing_from!(),
             $($where)+
         )

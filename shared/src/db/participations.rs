@@ -301,9 +301,20 @@ pub async fn insert(
         c.recurring,
         &c.name_key
     )?;
+    copy_rows(&mut conn, "p.id = ?", &[Bind::Int(id)]).await?;
     insert_grams(conn, event_id, &c.name_key, "p.id = ?", vec![Bind::Int(id)]).await?;
     Ok(id)
 }
+
+/// The postings a rename makes stale, on MySQL: a join from the event's participations, by key.
+/// MariaDB runs `DELETE … WHERE participation_id IN (SELECT …)` as a scan of every posting with
+/// a dependent subquery, locking all of them, so concurrent renames and confirmations of any
+/// calendar deadlocked. SQLite has no multi-table DELETE, and seeks the subquery's ids.
+pub(crate) const DROP_GRAMS_MYSQL: &str = concat!(
+    "DELETE g FROM event_participations p JOIN participation_grams g \
+     ON g.participation_id = p.id WHERE p.event_id = ? AND ",
+    key_changed!()
+);
 
 /// Rewrites the listing copies of `e`'s participations (after a write of `e`), and, when it was
 /// `renamed`, the name trigrams of those whose key changed. Those statements select what they
@@ -315,7 +326,7 @@ pub async fn copy_event(mut conn: impl Connection, e: &Event, renamed: bool) -> 
     const SQL: &str = "UPDATE event_participations SET event_started_at = ?, \
         event_range_end = ?, event_long = ?, event_recurring = ?, event_name_key = ? \
         WHERE event_id = ?";
-    const DROP_GRAMS: &str = concat!(
+    const DROP_GRAMS_SQLITE: &str = concat!(
         "DELETE FROM participation_grams WHERE participation_id IN \
          (SELECT p.id FROM event_participations p WHERE p.event_id = ? AND ",
         key_changed!(),
@@ -323,7 +334,11 @@ pub async fn copy_event(mut conn: impl Connection, e: &Event, renamed: bool) -> 
     );
     let c = ListingCopy::of(e);
     if renamed {
-        execute!(conn, DROP_GRAMS, e.id, &c.name_key)?;
+        let drop = match conn.conn() {
+            super::Conn::MySql(_) => DROP_GRAMS_MYSQL,
+            super::Conn::Sqlite(_) => DROP_GRAMS_SQLITE,
+        };
+        execute!(conn, drop, e.id, &c.name_key)?;
         let changed = vec![Bind::Text(c.name_key.clone())];
         insert_grams(&mut conn, e.id, &c.name_key, key_changed!(), changed).await?;
     }
@@ -336,8 +351,95 @@ pub async fn copy_event(mut conn: impl Connection, e: &Event, renamed: bool) -> 
         c.recurring,
         &c.name_key,
         e.id
-    )
-    .map(drop)
+    )?;
+    copy_rows_of_events(conn, &[e.id]).await
+}
+
+/// The columns [`copy_rows`] sets, each participation's from its event `e` and the event's task
+/// `t` (none: NULL), in both engines' order.
+macro_rules! copied_columns {
+    ($m:ident) => {
+        $m!(
+            event_calendar_id = e.calendar_id,
+            event_creator_id = e.creator_id,
+            event_name = e.name,
+            event_description = e.description,
+            event_category = e.category,
+            event_type = e.event_type,
+            event_started_at = e.started_at,
+            event_ended_at = e.ended_at,
+            event_start_date = e.start_date,
+            event_end_date = e.end_date,
+            event_time_zone = e.time_zone,
+            event_all_day = e.all_day,
+            event_recurrence = e.recurrence,
+            event_reminders = e.reminders,
+            event_color = e.color,
+            event_range_end = e.range_end,
+            event_version = e.version,
+            event_created_at = e.created_at,
+            event_updated_at = e.updated_at,
+            task_is_completed = t.is_completed,
+            task_priority = t.priority,
+            task_created_at = t.created_at,
+            task_updated_at = t.updated_at
+        )
+    };
+}
+
+/// MySQL's multi-table `UPDATE`: `p.a = e.a, …`.
+macro_rules! mysql_set {
+    ($first:ident = $ft:ident.$fc:ident $(, $col:ident = $t:ident.$c:ident)*) => {
+        concat!("p.", stringify!($first), " = ", stringify!($ft), ".", stringify!($fc)
+            $(, ", p.", stringify!($col), " = ", stringify!($t), ".", stringify!($c))*)
+    };
+}
+
+/// SQLite's row-value `UPDATE`: `(a, …) = (SELECT e.a, … FROM …`.
+macro_rules! sqlite_set {
+    ($first:ident = $ft:ident.$fc:ident $(, $col:ident = $t:ident.$c:ident)*) => {
+        concat!("(", stringify!($first) $(, ", ", stringify!($col))*, ") = (SELECT ",
+            stringify!($ft), ".", stringify!($fc) $(, ", ", stringify!($t), ".", stringify!($c))*)
+    };
+}
+
+/// Rewrites the listing rows (migration 0010) of the participations that `which` selects
+/// (`p.` columns, with `binds`): every column of their event and its task, read from those rows
+/// as they are now. One statement. Every write of an event or its task calls it in the same
+/// transaction, after the write and under the event's lock, so the copy is the latest row. (A
+/// multi-table `UPDATE` on MySQL reads the joined rows as they are committed, with a lock, not
+/// from the transaction's snapshot.)
+pub(crate) async fn copy_rows(
+    mut conn: impl Connection,
+    which: &str,
+    binds: &[Bind],
+) -> sqlx::Result<()> {
+    let sql = match conn.conn() {
+        super::Conn::MySql(_) => format!(
+            "UPDATE event_participations p JOIN events e ON e.id = p.event_id \
+             LEFT JOIN tasks t ON t.event_id = e.id SET {} WHERE {which}",
+            copied_columns!(mysql_set)
+        ),
+        // SQLite's UPDATE names no alias: `p` is the row updated, seen from the subquery.
+        super::Conn::Sqlite(_) => format!(
+            "UPDATE event_participations AS p SET {} FROM events e LEFT JOIN tasks t \
+             ON t.event_id = e.id WHERE e.id = p.event_id) WHERE {which}",
+            copied_columns!(sqlite_set)
+        ),
+    };
+    super::listing::execute(conn, &sql, binds).await.map(drop)
+}
+
+/// [`copy_rows`] for every participation of the events `ids`.
+pub(crate) async fn copy_rows_of_events(
+    mut conn: impl Connection,
+    ids: &[i64],
+) -> sqlx::Result<()> {
+    for chunk in ids.chunks(500) {
+        let which = format!("p.event_id IN ({})", super::events::id_list(chunk));
+        copy_rows(&mut conn, &which, &[]).await?;
+    }
+    Ok(())
 }
 
 /// Sets a participation's status.

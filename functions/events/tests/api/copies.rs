@@ -1,5 +1,6 @@
-//! The listing copies (migration 0007): what the month view and the search read from the
-//! participations follows every write of the event, and finds what the event itself would.
+//! The listing copies (migrations 0007 and 0010): what the month view and the search read from
+//! the participations follows every write of the event and its task, and finds and shows what
+//! the event itself would.
 
 use shared::testing::TestDatabase;
 
@@ -13,7 +14,130 @@ shared::db_tests!(
     a_renamed_occurrence_is_found_by_its_own_name,
     a_split_series_is_found_under_its_new_name,
     a_member_confirmed_during_renames_lists_the_new_names,
+    the_listing_rows_follow_the_event_and_its_task,
 );
+
+/// The copied columns of migration 0010, each beside its source.
+const COPIED: [(&str, &str); 23] = [
+    ("event_calendar_id", "e.calendar_id"),
+    ("event_creator_id", "e.creator_id"),
+    ("event_name", "e.name"),
+    ("event_description", "e.description"),
+    ("event_category", "e.category"),
+    ("event_type", "e.event_type"),
+    ("event_started_at", "e.started_at"),
+    ("event_ended_at", "e.ended_at"),
+    ("event_start_date", "e.start_date"),
+    ("event_end_date", "e.end_date"),
+    ("event_time_zone", "e.time_zone"),
+    ("event_all_day", "e.all_day"),
+    ("event_recurrence", "e.recurrence"),
+    ("event_reminders", "e.reminders"),
+    ("event_color", "e.color"),
+    ("event_range_end", "e.range_end"),
+    ("event_version", "e.version"),
+    ("event_created_at", "e.created_at"),
+    ("event_updated_at", "e.updated_at"),
+    ("task_is_completed", "t.is_completed"),
+    ("task_priority", "t.priority"),
+    ("task_created_at", "t.created_at"),
+    ("task_updated_at", "t.updated_at"),
+];
+
+/// Every participation carries its event's and its task's rows as they are stored.
+pub async fn assert_rows_copied(db: &shared::db::Db) {
+    let same = match db {
+        shared::db::Db::MySql(_) => "<=>",
+        shared::db::Db::Sqlite(..) => "IS",
+    };
+    let equal: Vec<String> = COPIED
+        .iter()
+        .map(|(copy, source)| format!("p.{copy} {same} {source}"))
+        .collect();
+    let sql = format!(
+        "SELECT p.id FROM event_participations p JOIN events e ON e.id = p.event_id \
+         LEFT JOIN tasks t ON t.event_id = e.id WHERE NOT ({}) ORDER BY p.id",
+        equal.join(" AND ")
+    );
+    let mut c = db.acquire().await.unwrap();
+    let stale: Vec<(i64,)> = shared::fetch_all!(c, (i64,), &sql).unwrap();
+    assert!(
+        stale.is_empty(),
+        "participations {stale:?} carry a stale row"
+    );
+}
+
+/// The creator's M7 items between two dates, whole.
+async fn view_items(app: &TestApp, cast: &Cast, from: &str, to: &str) -> Vec<Value> {
+    let path = format!(
+        "/api/calendars/{}/members/{}/events?startDate={from}&endDate={to}",
+        cast.calendar, cast.creator.id
+    );
+    let res = app
+        .request(Method::GET, &path)
+        .as_user(&cast.creator)
+        .send()
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    res.json().as_array().unwrap().clone()
+}
+
+async fn the_listing_rows_follow_the_event_and_its_task(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    let mut task = named(
+        cast.calendar,
+        "Write report",
+        "2025-04-03T09:00:00Z",
+        "2025-04-03T10:00:00Z",
+    );
+    task["type"] = json!("task");
+    task["priority"] = json!("high");
+    let task = create(app, &cast.creator, task).await["id"].clone();
+    let meeting = arrangement(cast.calendar, &[cast.guest.id]);
+    let meeting = create(app, &cast.creator, meeting).await["id"].clone();
+    assert_rows_copied(&app.state.db).await;
+
+    let done = json!({"isCompleted": true, "priority": null, "description": "Sent"});
+    let res = edit(app, &cast, &format!("/api/events/{task}"), done).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let renamed = json!({"name": "Planning", "startedAt": "2025-04-04T09:00:00Z",
+        "endedAt": "2025-04-04T09:30:00Z", "reminders": [5]});
+    let res = edit(app, &cast, &format!("/api/events/{meeting}"), renamed).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_rows_copied(&app.state.db).await;
+
+    // Each item shows the event as E1 shows it.
+    let items = view_items(app, &cast, "2025-04-01T00:00:00Z", "2025-04-30T23:59:59Z").await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    for item in &items {
+        let id = &item["event"]["id"];
+        let whole = app
+            .request(Method::GET, &format!("/api/events/{id}"))
+            .as_user(&cast.creator)
+            .send()
+            .await
+            .json();
+        for key in [
+            "name",
+            "description",
+            "startedAt",
+            "endedAt",
+            "updatedAt",
+            "reminders",
+        ] {
+            assert_eq!(item["event"][key], whole[key], "{key} of event {id}");
+        }
+        assert_eq!(
+            item["event"]["task"], whole["task"],
+            "the task of event {id}"
+        );
+    }
+    let task_item = items.iter().find(|i| i["event"]["id"] == task).unwrap();
+    assert_eq!(task_item["event"]["task"]["isCompleted"], true);
+    assert_eq!(task_item["event"]["task"]["priority"], Value::Null);
+    let meeting_item = items.iter().find(|i| i["event"]["id"] == meeting).unwrap();
+    assert_eq!(meeting_item["event"]["name"], "Planning");
+}
 
 fn named(cal: i64, name: &str, start: &str, end: &str) -> Value {
     let mut b = arrangement(cal, &[]);

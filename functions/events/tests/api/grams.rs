@@ -42,6 +42,7 @@ pub async fn assert_postings(db: &Db) {
         want.extend(name_grams(&key).into_iter().map(|g| (id, g, member)));
     }
     assert_eq!(got, want, "the postings are the name keys' trigrams");
+    super::copies::assert_rows_copied(db).await;
 }
 
 #[test]
