@@ -171,20 +171,8 @@ async fn edit(app: &TestApp, cast: &Cast, path: &str, body: Value) -> TestRespon
 
 /// The names M7 lists for the creator between two dates.
 async fn view(app: &TestApp, cast: &Cast, from: &str, to: &str) -> Vec<String> {
-    let path = format!(
-        "/api/calendars/{}/members/{}/events?startDate={from}&endDate={to}",
-        cast.calendar, cast.creator.id
-    );
-    let res = app
-        .request(Method::GET, &path)
-        .as_user(&cast.creator)
-        .send()
-        .await;
-    assert_eq!(res.status, 200, "{}", res.text());
-    let mut names: Vec<String> = res
-        .json()
-        .as_array()
-        .unwrap()
+    let mut names: Vec<String> = view_items(app, cast, from, to)
+        .await
         .iter()
         .map(|i| i["event"]["name"].as_str().unwrap().to_string())
         .collect();
