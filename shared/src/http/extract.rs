@@ -29,7 +29,31 @@ impl CurrentUser {
     }
 }
 
-impl FromRequestParts<AppState> for CurrentUser {
+/// A caller whose access token is valid, before anything is read: a route whose first statement
+/// proves the user exists (a row that belongs to them, which their deletion would have removed)
+/// saves the lookup [`CurrentUser`] makes, and calls [`Caller::current`] when it has no such row.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller {
+    /// The token's subject: the user it was issued to.
+    pub id: i64,
+    /// The session (`sid`) the access token belongs to.
+    pub session_id: i64,
+}
+
+impl Caller {
+    /// The caller as [`CurrentUser`] checks them: 401 when the user no longer exists.
+    pub async fn current(self, conn: impl crate::db::Connection) -> Result<CurrentUser, ApiError> {
+        let user = users::find_by_id(conn, self.id)
+            .await?
+            .ok_or_else(ApiError::unauthorized)?;
+        Ok(CurrentUser {
+            user,
+            session_id: self.session_id,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
@@ -48,11 +72,19 @@ impl FromRequestParts<AppState> for CurrentUser {
             .verify(TokenKind::Access, token)
             .map_err(|_| ApiError::unauthorized())?;
         let session_id = claims.sid.ok_or_else(ApiError::unauthorized)?;
-        let mut conn = state.db.acquire().await?;
-        let user = users::find_by_id(&mut conn, claims.sub)
-            .await?
-            .ok_or_else(ApiError::unauthorized)?;
-        Ok(CurrentUser { user, session_id })
+        Ok(Caller {
+            id: claims.sub,
+            session_id,
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let caller = Caller::from_request_parts(parts, state).await?;
+        caller.current(state.db.acquire().await?).await
     }
 }
 

@@ -7,7 +7,7 @@ pub mod extract;
 
 pub use edge::app;
 pub use error::{ApiError, ApiResult, ResultExt};
-pub use extract::{CurrentUser, JsonBody, PathIds, PathParams, QueryMap};
+pub use extract::{Caller, CurrentUser, JsonBody, PathIds, PathParams, QueryMap};
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

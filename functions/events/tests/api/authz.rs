@@ -44,7 +44,8 @@ shared::db_tests!(
     spawn,
     reading_and_editing_events,
     deleting_events_and_participants,
-    single_occurrences
+    single_occurrences,
+    the_calendar_view_checks_the_callers_account_on_every_answer
 );
 
 async fn reading_and_editing_events(app: &TestApp) {
@@ -280,5 +281,43 @@ async fn single_occurrences(app: &TestApp) {
             .send()
             .await;
         check(&res, exp, &format!("DELETE occurrence as {who}"));
+    }
+}
+
+/// M7 skips the caller's user lookup when their own rows prove the account (issue 11): a
+/// deleted account's token, still unexpired, must get 401 on every answer all the same, before
+/// the request's own errors, and a live account must get those errors.
+async fn the_calendar_view_checks_the_callers_account_on_every_answer(app: &TestApp) {
+    let cast = Cast::new(app).await;
+    new_event(app, &cast, false).await;
+    let (cal, me) = (cast.calendar, &cast.owner);
+    let own = format!("/api/calendars/{cal}/members/{}/events", me.id);
+    let listed = app.request(Method::GET, &own).as_user(me).send().await;
+    assert_eq!(listed.status, 200, "{}", listed.text());
+    assert!(
+        !listed.json().as_array().unwrap().is_empty(),
+        "{}",
+        listed.text()
+    );
+    let bad_date = format!("{own}?startDate=soon");
+    let bad_id = format!("/api/calendars/x/members/{}/events", me.id);
+    let inverted = format!("{own}?startDate=2025-02-01&endDate=2025-01-01");
+    let other = format!("/api/calendars/{cal}/members/{}/events", cast.editor.id);
+    let live: [(&str, Expect); 4] = [
+        (&bad_date, (400, None)),
+        (&bad_id, (400, None)),
+        (&inverted, (200, None)),
+        (&other, (200, None)),
+    ];
+    for (path, expected) in live {
+        let res = app.request(Method::GET, path).as_user(me).send().await;
+        check(&res, expected, path);
+    }
+    let mut c = app.state.db.acquire().await.unwrap();
+    assert_eq!(shared::db::users::delete(&mut c, me.id).await.unwrap(), 1);
+    drop(c);
+    for path in [&own, &bad_date, &bad_id, &inverted, &other] {
+        let res = app.request(Method::GET, path).as_user(me).send().await;
+        check(&res, UNAUTH, &format!("deleted account: {path}"));
     }
 }
