@@ -131,8 +131,60 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_millis(1500);
 
 /// A pooled MySQL connection idle this long is pinged before it is handed out (within
 /// [`ACQUIRE_TIMEOUT`]), so one the server closed meanwhile is replaced instead of failing the
-/// request. One used less than this long ago was alive then.
+/// request. One used less than this long ago was alive then, unless a statement has failed on
+/// its link since ([`LinkFailures`]): then it is pinged too.
 pub const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// When a MySQL statement last failed on its connection rather than in the server (an I/O or
+/// protocol error, or our own timeout), as milliseconds since the process's first database
+/// call, plus one (0: never).
+///
+/// Skipping the ping for a connection used less than [`PING_AFTER_IDLE`] ago (as HikariCP's
+/// `aliveBypassWindowMs` does) assumes nothing happened to the link meanwhile. A database
+/// restart or a network cut breaks every idle connection at once, and the first request that
+/// meets one learns it: from then on, every connection released before that failure is pinged
+/// before it is handed out, so the requests after the database returns get a live (or new)
+/// connection instead of one 500 per stale connection left in the pool. One process-wide mark,
+/// not one per pool: a process has one pool in production, and a mark from another pool (the
+/// tests run many) costs only pings.
+struct LinkFailures;
+
+static LINK_EPOCH: std::sync::LazyLock<std::time::Instant> =
+    std::sync::LazyLock::new(std::time::Instant::now);
+static LAST_LINK_FAILURE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+impl LinkFailures {
+    fn now_ms() -> u64 {
+        u64::try_from(LINK_EPOCH.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Notes `error` if it says the connection, not the statement, failed.
+    fn note(error: &sqlx::Error) {
+        if matches!(
+            error,
+            sqlx::Error::Io(_)
+                | sqlx::Error::Protocol(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::WorkerCrashed
+        ) {
+            LAST_LINK_FAILURE.fetch_max(
+                Self::now_ms().saturating_add(1),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+        }
+    }
+
+    /// Whether a connection idle for `idle_for` was released before the last link failure
+    /// (at the same millisecond counts as before).
+    fn since(idle_for: Duration) -> bool {
+        let last = LAST_LINK_FAILURE.load(std::sync::atomic::Ordering::Relaxed);
+        if last == 0 {
+            return false;
+        }
+        let idle_ms = u64::try_from(idle_for.as_millis()).unwrap_or(u64::MAX);
+        Self::now_ms().saturating_sub(idle_ms) < last
+    }
+}
 
 /// The client-side bound on one MySQL statement. The server is told to give up a little earlier
 /// (`max_statement_time` on MariaDB, `max_execution_time` on MySQL, and the InnoDB lock wait), so
@@ -154,7 +206,7 @@ async fn bounded<T>(
     limit: Duration,
     fut: impl Future<Output = sqlx::Result<T>>,
 ) -> sqlx::Result<T> {
-    match tokio::time::timeout(limit, fut).await {
+    let result = match tokio::time::timeout(limit, fut).await {
         Ok(r) => r,
         Err(_) => Err(sqlx::Error::Io(std::io::Error::new(
             std::io::ErrorKind::TimedOut,
@@ -163,7 +215,11 @@ async fn bounded<T>(
                 limit.as_millis()
             ),
         ))),
+    };
+    if let Err(e) = &result {
+        LinkFailures::note(e);
     }
+    result
 }
 
 /// The database: a pool for one of the two supported backends.
@@ -337,7 +393,9 @@ impl Db {
                     .test_before_acquire(false)
                     .before_acquire(|c, meta| {
                         Box::pin(async move {
-                            if meta.idle_for >= PING_AFTER_IDLE {
+                            if meta.idle_for >= PING_AFTER_IDLE
+                                || LinkFailures::since(meta.idle_for)
+                            {
                                 use sqlx::Connection;
                                 c.ping().await?;
                             }

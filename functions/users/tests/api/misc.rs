@@ -57,7 +57,9 @@ async fn health_answers_503_when_the_database_does_not_answer() {
 /// Issue 8: a dead or frozen database is answered with the contract's 500 (and `/api/health`
 /// with 503) within about two seconds, and requests succeed again at once when it returns. The
 /// database is a real MariaDB behind a TCP proxy the test freezes (bytes stop) and kills
-/// (connections closed, new ones refused).
+/// (connections closed, new ones refused). The first statement that fails on a broken link
+/// makes the pool ping every connection released before it, so a stale one is never handed
+/// out after the database returns (CI once failed here on one).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_frozen_or_dead_database_answers_500_within_two_seconds_and_recovers() {
     use shared::testing::{ProxyMode, TcpProxy};
@@ -130,6 +132,15 @@ async fn a_frozen_or_dead_database_answers_500_within_two_seconds_and_recovers()
             "{mode:?}: recovery took {:?}",
             t.elapsed()
         );
+        // Every connection the outage left in the pool, not only the first one handed out,
+        // is checked before use: requests at once on all of them succeed too.
+        let all = shared::testing::concurrently(
+            (0..6).map(|_| app.request(Method::GET, &path).as_user(&alice).send()),
+        )
+        .await;
+        for res in all {
+            assert_eq!(res.status, 200, "{mode:?}: after recovery: {}", res.text());
+        }
     }
     app.finish().await;
 }
