@@ -21,7 +21,7 @@ use crate::access::{
 use crate::editing::{apply_patch, new_event, save_task_changes};
 use crate::input::{NewEventInput, parse_event, parse_new_event};
 use crate::participations::{invite, invitee};
-use crate::shape::full_event;
+use crate::shape::{full_event, full_event_by};
 
 const NO_ACCESS: &str = "You do not have access to this calendar";
 
@@ -66,15 +66,19 @@ pub async fn create_event(
     let id = events::insert(&mut tx, &draft, now)
         .await
         .on_foreign_key_violation(|| ApiError::forbidden(NO_ACCESS))?;
-    let e = load(&mut tx, id).await?;
+    // The row as stored, read once: this transaction inserted it, so it holds the row's lock
+    // and nothing else changes it until an invitation bumps its version.
+    let mut e = load(&mut tx, id).await?;
     let listed = input.rest.participant_ids.contains(&user.id());
     create_participations(&mut tx, &e, &input, &m, home, listed, now).await?;
     for u in &invitees {
         invite(&mut tx, &state, &e, &user.user, u).await?;
     }
-    triggers::refresh(&mut tx, id, now).await?;
-    let e = load(&mut tx, id).await?;
-    let body = full_event(&mut tx, &e, user.id(), None).await?;
+    if !invitees.is_empty() {
+        e = load(&mut tx, id).await?;
+    }
+    triggers::refresh_for(&mut tx, &e, now).await?;
+    let body = full_event_by(&mut tx, &e, &user.user, None).await?;
     state.commit(tx).await?;
     Ok(with_etag(StatusCode::CREATED, &e, &body))
 }
@@ -101,9 +105,14 @@ async fn creation_access(
             "You need editor or owner role to perform this action",
         ));
     }
-    let home = calendars::find_member(&mut *tx, cal.id, cal.creator_id)
-        .await?
-        .map(|m| m.calendar_type);
+    // The calendar's kind is its creator's `calendarType`: the caller's own when they made it.
+    let home = if cal.creator_id == caller {
+        Some(m.calendar_type)
+    } else {
+        calendars::find_member(&mut *tx, cal.id, cal.creator_id)
+            .await?
+            .map(|m| m.calendar_type)
+    };
     if home == Some(CalendarKind::Holiday) {
         return Err(ApiError::bad_request(
             "Events cannot be added to a holiday calendar",
@@ -125,7 +134,7 @@ async fn create_participations(
 ) -> ApiResult<()> {
     let accepted = Some(ResponseStatus::Accepted);
     let add = async |tx: &mut Tx, member: i64, status| {
-        participations::insert(tx, member, e.id, &e.color, status, now)
+        participations::insert_for(tx, member, e, &e.color, status, now)
             .await
             .skip_on_foreign_key_violation()
     };

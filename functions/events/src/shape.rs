@@ -7,7 +7,7 @@ use shared::clock::format_ms;
 use shared::db::Connection;
 use shared::db::events::{Event, EventFields, OverrideFields, Task};
 use shared::db::participations::{self, Participation, ParticipationDetail};
-use shared::db::users;
+use shared::db::users::{self, User};
 use shared::domain::calendar::{CalendarJson, MemberJson};
 use shared::domain::kinds::{EventKind, ResponseStatus};
 use shared::domain::recurrence::Occurrence;
@@ -293,24 +293,46 @@ pub fn order_participations(e: &Event, parts: &mut [ParticipationDetail], caller
 }
 
 /// The full Event, optionally rendering one occurrence: three queries whatever the number of
-/// participations.
+/// participations (two for [`full_event_by`]).
 pub async fn full_event(
     mut conn: impl Connection,
     e: &Event,
     caller: i64,
     view: Option<&OccurrenceView>,
 ) -> ApiResult<FullEvent> {
+    let creator = users::find_by_id(&mut conn, e.creator_id).await?;
+    full_event_of(conn, e, caller, view, creator.as_ref()).await
+}
+
+/// As [`full_event`] for `e`'s creator as the caller (E2), whose row the request has read.
+pub async fn full_event_by(
+    conn: impl Connection,
+    e: &Event,
+    creator: &User,
+    view: Option<&OccurrenceView>,
+) -> ApiResult<FullEvent> {
+    debug_assert_eq!(e.creator_id, creator.id, "the event's creator");
+    full_event_of(conn, e, creator.id, view, Some(creator)).await
+}
+
+/// [`full_event`] with its creator's row (none: the creator is gone).
+async fn full_event_of(
+    mut conn: impl Connection,
+    e: &Event,
+    caller: i64,
+    view: Option<&OccurrenceView>,
+    creator: Option<&User>,
+) -> ApiResult<FullEvent> {
     let core = match view {
         Some(v) => Core::occurrence(e, v),
         None => Core::of(e),
     };
-    let creator = users::find_by_id(&mut conn, e.creator_id).await?;
     let task = shared::db::events::find_task(&mut conn, e.id).await?;
     let mut parts = participations::details_of_event(&mut conn, e.id).await?;
     order_participations(e, &mut parts, caller);
     Ok(FullEvent {
         core,
-        creator: creator.as_ref().map(PublicUser::from),
+        creator: creator.map(PublicUser::from),
         task: task.as_ref().map(TaskJson::from),
         participations: parts
             .iter()

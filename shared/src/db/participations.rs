@@ -281,48 +281,60 @@ pub async fn insert(
         event_range_end, event_long, event_type, event_recurring, event_name_key) \
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     let current = super::events::find_for_update(&mut conn, event_id).await?;
-    let (id, c) = if let Some(e) = &current {
-        // The common case: the listing rows are copied by the insert itself.
-        let c = ListingCopy::of(e);
-        let (long, recurring) = (c.long, c.recurring);
-        let id = insert!(
-            conn,
-            INSERT_COPYING,
-            member_id,
-            color,
-            status,
-            now,
-            now,
-            long,
-            recurring,
-            &c.name_key,
-            event_id
-        )?;
-        (id, c)
-    } else {
-        // The event is gone: this insert fails on its foreign key, as the callers expect.
-        let c = ListingCopy::missing();
-        let id = insert!(
-            conn,
-            SQL,
-            member_id,
-            event_id,
-            color,
-            status,
-            now,
-            now,
-            c.created_at,
-            c.started_at,
-            c.range_end,
-            c.long,
-            c.kind,
-            c.recurring,
-            &c.name_key
-        )?;
-        copy_rows(&mut conn, "p.id = ?", &[Bind::Int(id)]).await?;
-        (id, c)
-    };
+    if let Some(e) = &current {
+        return insert_for(conn, member_id, e, color, status, now).await;
+    }
+    // The event is gone: this insert fails on its foreign key, as the callers expect.
+    let c = ListingCopy::missing();
+    let id = insert!(
+        conn,
+        SQL,
+        member_id,
+        event_id,
+        color,
+        status,
+        now,
+        now,
+        c.created_at,
+        c.started_at,
+        c.range_end,
+        c.long,
+        c.kind,
+        c.recurring,
+        &c.name_key
+    )?;
+    copy_rows(&mut conn, "p.id = ?", &[Bind::Int(id)]).await?;
     insert_grams(conn, event_id, &c.name_key, "p.id = ?", vec![Bind::Int(id)]).await?;
+    Ok(id)
+}
+
+/// As [`insert`], for a caller that holds event `e`'s lock and read `e` under it (E2, which
+/// inserted the event in its transaction): the event is not read again. The listing rows are
+/// copied by the insert itself ([`INSERT_COPYING`]).
+pub async fn insert_for(
+    mut conn: impl Connection,
+    member_id: i64,
+    e: &Event,
+    color: &str,
+    status: Option<ResponseStatus>,
+    now: i64,
+) -> sqlx::Result<i64> {
+    let c = ListingCopy::of(e);
+    let (long, recurring) = (c.long, c.recurring);
+    let id = insert!(
+        conn,
+        INSERT_COPYING,
+        member_id,
+        color,
+        status,
+        now,
+        now,
+        long,
+        recurring,
+        &c.name_key,
+        e.id
+    )?;
+    insert_grams(conn, e.id, &c.name_key, "p.id = ?", vec![Bind::Int(id)]).await?;
     Ok(id)
 }
 

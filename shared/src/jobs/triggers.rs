@@ -36,6 +36,12 @@ pub async fn refresh(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Resu
     let Some(e) = events::find_by_id(&mut conn, id).await? else {
         return Ok(());
     };
+    refresh_for(conn, &e, now).await
+}
+
+/// As [`refresh`], for a caller that read event `e` as it is now in its transaction (E2).
+pub async fn refresh_for(mut conn: impl Connection, e: &Event, now: i64) -> sqlx::Result<()> {
+    let id = e.id;
     let overrides = if e.recurrence.is_some() {
         events::overrides_of(&mut conn, id).await?
     } else {
@@ -48,5 +54,5 @@ pub async fn refresh(mut conn: impl Connection, id: i64, now: i64) -> sqlx::Resu
     } else {
         false
     };
-    reminders::put_triggers(conn, id, &pending(&e, &overrides, completed, now)).await
+    reminders::put_triggers(conn, id, &pending(e, &overrides, completed, now)).await
 }
