@@ -63,12 +63,12 @@ pub async fn create_event(
     }
     let now = state.clock.now_ms();
     // The calendar is locked; only the creator's own deletion (U5) can still fail the insert.
-    let id = events::insert(&mut tx, &draft, now)
+    // The row as stored (not read back): this transaction inserted it, so it holds the row's
+    // lock and nothing else changes it until an invitation bumps its version.
+    let mut e = events::insert_row(&mut tx, &draft, now)
         .await
         .on_foreign_key_violation(|| ApiError::forbidden(NO_ACCESS))?;
-    // The row as stored, read once: this transaction inserted it, so it holds the row's lock
-    // and nothing else changes it until an invitation bumps its version.
-    let mut e = load(&mut tx, id).await?;
+    let id = e.id;
     let listed = input.rest.participant_ids.contains(&user.id());
     create_participations(&mut tx, &e, &input, &m, home, listed, now).await?;
     for u in &invitees {

@@ -220,6 +220,21 @@ pub async fn insert(mut conn: impl Connection, e: &NewEvent, now: i64) -> sqlx::
     )
 }
 
+/// As [`insert`], returning the row as stored without reading it back: the statement writes
+/// every column from `e` and `now`, and the version 1 (a test compares it with the row read).
+pub async fn insert_row(conn: impl Connection, e: &NewEvent, now: i64) -> sqlx::Result<Event> {
+    let id = insert(conn, e, now).await?;
+    Ok(Event {
+        id,
+        calendar_id: e.calendar_id,
+        creator_id: e.creator_id,
+        fields: e.fields.clone(),
+        version: 1,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
 /// Writes every mutable column of an event and bumps its version, only if the stored version
 /// is still `e.version` (the one the caller read); returns whether it did. `renamed`: `e.name`
 /// differs from the stored row's, which the caller holds locked (the name trigrams are

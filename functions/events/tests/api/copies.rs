@@ -15,7 +15,64 @@ shared::db_tests!(
     a_split_series_is_found_under_its_new_name,
     a_member_confirmed_during_renames_lists_the_new_names,
     the_listing_rows_follow_the_event_and_its_task,
+    the_inserted_row_is_the_row_read_back,
 );
+
+/// `events::insert_row` (E2's row, not read back) equals the row as the database returns it,
+/// for every kind of column: optional text, all-day dates, recurrence lines, reminders.
+async fn the_inserted_row_is_the_row_read_back(app: &TestApp) {
+    use shared::db::events::{self, EventFields, NewEvent};
+    use shared::domain::kinds::EventKind;
+    let user = app.signed_up("Rows").await;
+    let calendar = main_calendar(app, &user).await;
+    let plain = EventFields {
+        name: "Stand-up ü".into(),
+        description: None,
+        category: "work".into(),
+        kind: EventKind::Arrangement,
+        started_at: 1_748_768_400_123,
+        ended_at: 1_748_770_200_000,
+        start_date: None,
+        end_date: None,
+        time_zone: "Europe/Kyiv".into(),
+        all_day: false,
+        recurrence: None,
+        reminders: vec![],
+        color: "#4285F4".into(),
+        range_end: Some(1_748_770_200_000),
+    };
+    let all_day = EventFields {
+        description: Some("Away".into()),
+        kind: EventKind::Reminder,
+        start_date: Some("2025-06-01".into()),
+        end_date: Some("2025-06-03".into()),
+        all_day: true,
+        reminders: vec![5, 60],
+        ..plain.clone()
+    };
+    let series = EventFields {
+        kind: EventKind::Task,
+        recurrence: Some(vec![
+            "RRULE:FREQ=WEEKLY;BYDAY=MO,WE".into(),
+            "EXDATE:20250609T090000Z".into(),
+        ]),
+        range_end: None,
+        ..plain.clone()
+    };
+    let mut tx = app.state.db.begin().await.unwrap();
+    for (n, fields) in [plain, all_day, series].into_iter().enumerate() {
+        let new = NewEvent {
+            calendar_id: calendar,
+            creator_id: user.id,
+            fields,
+        };
+        let now = app.clock.now_ms() + i64::try_from(n).unwrap();
+        let row = events::insert_row(&mut tx, &new, now).await.unwrap();
+        let stored = events::find_by_id(&mut tx, row.id).await.unwrap();
+        assert_eq!(Some(row), stored);
+    }
+    tx.commit().await.unwrap();
+}
 
 /// The copied columns of migration 0010, each beside its source.
 const COPIED: [(&str, &str); 23] = [
