@@ -174,15 +174,17 @@ impl LinkFailures {
         }
     }
 
-    /// Whether a connection idle for `idle_for` was released before the last link failure
-    /// (at the same millisecond counts as before).
+    /// Whether a connection idle for `idle_for` may have been released before the last link
+    /// failure. Both instants are whole milliseconds, each rounded down, so the release time
+    /// computed here can be a millisecond late: one released up to a millisecond after the
+    /// failure counts as before it too (one ping more, never one fewer).
     fn since(idle_for: Duration) -> bool {
         let last = LAST_LINK_FAILURE.load(std::sync::atomic::Ordering::Relaxed);
         if last == 0 {
             return false;
         }
         let idle_ms = u64::try_from(idle_for.as_millis()).unwrap_or(u64::MAX);
-        Self::now_ms().saturating_sub(idle_ms) < last
+        Self::now_ms().saturating_sub(idle_ms) <= last
     }
 }
 

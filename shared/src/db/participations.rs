@@ -276,16 +276,49 @@ pub async fn insert(
     status: Option<ResponseStatus>,
     now: i64,
 ) -> sqlx::Result<i64> {
+    let current = super::events::find_for_update(&mut conn, event_id).await?;
+    // A missing event leaves the insert to fail on its foreign key, as the callers expect.
+    let c = current
+        .as_ref()
+        .map_or_else(ListingCopy::missing, ListingCopy::of);
+    insert_copy(conn, member_id, event_id, color, status, now, &c).await
+}
+
+/// As [`insert`], for a caller that holds event `e`'s lock and read `e` under it (E2, which
+/// inserted the event in its transaction): the event is not read again.
+pub async fn insert_for(
+    conn: impl Connection,
+    member_id: i64,
+    e: &Event,
+    color: &str,
+    status: Option<ResponseStatus>,
+    now: i64,
+) -> sqlx::Result<i64> {
+    let c = ListingCopy::of(e);
+    insert_copy(conn, member_id, e.id, color, status, now, &c).await
+}
+
+/// The participation with the listing filter's columns `c`, then the rest of its listing rows
+/// ([`copy_rows`]) and its name trigrams.
+///
+/// Not one `INSERT … SELECT` from the event and its task: with `innodb_autoinc_lock_mode = 1`
+/// (MariaDB's default) InnoDB holds the table's auto-increment lock through such a statement,
+/// foreign-key checks included, so one insert waiting on a locked membership stalled every
+/// participation insert of the server (and failed them with error 1467, which is not retried).
+/// A plain `INSERT … VALUES` takes that lock only for the id.
+async fn insert_copy(
+    mut conn: impl Connection,
+    member_id: i64,
+    event_id: i64,
+    color: &str,
+    status: Option<ResponseStatus>,
+    now: i64,
+    c: &ListingCopy,
+) -> sqlx::Result<i64> {
     const SQL: &str = "INSERT INTO event_participations (calendar_member_id, event_id, color, \
         response_status, created_at, updated_at, event_created_at, event_started_at, \
         event_range_end, event_long, event_type, event_recurring, event_name_key) \
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-    let current = super::events::find_for_update(&mut conn, event_id).await?;
-    if let Some(e) = &current {
-        return insert_for(conn, member_id, e, color, status, now).await;
-    }
-    // The event is gone: this insert fails on its foreign key, as the callers expect.
-    let c = ListingCopy::missing();
     let id = insert!(
         conn,
         SQL,
@@ -305,36 +338,6 @@ pub async fn insert(
     )?;
     copy_rows(&mut conn, "p.id = ?", &[Bind::Int(id)]).await?;
     insert_grams(conn, event_id, &c.name_key, "p.id = ?", vec![Bind::Int(id)]).await?;
-    Ok(id)
-}
-
-/// As [`insert`], for a caller that holds event `e`'s lock and read `e` under it (E2, which
-/// inserted the event in its transaction): the event is not read again. The listing rows are
-/// copied by the insert itself ([`INSERT_COPYING`]).
-pub async fn insert_for(
-    mut conn: impl Connection,
-    member_id: i64,
-    e: &Event,
-    color: &str,
-    status: Option<ResponseStatus>,
-    now: i64,
-) -> sqlx::Result<i64> {
-    let c = ListingCopy::of(e);
-    let (long, recurring) = (c.long, c.recurring);
-    let id = insert!(
-        conn,
-        INSERT_COPYING,
-        member_id,
-        color,
-        status,
-        now,
-        now,
-        long,
-        recurring,
-        &c.name_key,
-        e.id
-    )?;
-    insert_grams(conn, e.id, &c.name_key, "p.id = ?", vec![Bind::Int(id)]).await?;
     Ok(id)
 }
 
@@ -434,35 +437,6 @@ macro_rules! sqlite_set {
             stringify!($ft), ".", stringify!($fc) $(, ", ", stringify!($t), ".", stringify!($c))*)
     };
 }
-
-/// `a, b, …`: the names of [`copied_columns!`].
-macro_rules! column_names {
-    ($first:ident = $ft:ident.$fc:ident $(, $col:ident = $t:ident.$c:ident)*) => {
-        concat!(stringify!($first) $(, ", ", stringify!($col))*)
-    };
-}
-
-/// `e.a, t.b, …`: the sources of [`copied_columns!`].
-macro_rules! column_sources {
-    ($first:ident = $ft:ident.$fc:ident $(, $col:ident = $t:ident.$c:ident)*) => {
-        concat!(stringify!($ft), ".", stringify!($fc)
-            $(, ", ", stringify!($t), ".", stringify!($c))*)
-    };
-}
-
-/// [`insert`]'s statement: a participation with its listing rows copied from its event and the
-/// event's task in the same statement (what [`copy_rows`] writes), instead of an insert and then
-/// that update: one statement fewer in every write that adds a participation (E2 writes one per
-/// invitee). The columns the listing filters on that SQL cannot compute as Rust does (the name
-/// key, whether the event is long or recurring) are bound.
-const INSERT_COPYING: &str = concat!(
-    "INSERT INTO event_participations (calendar_member_id, event_id, color, response_status, \
-     created_at, updated_at, event_long, event_recurring, event_name_key, ",
-    copied_columns!(column_names),
-    ") SELECT ?, e.id, ?, ?, ?, ?, ?, ?, ?, ",
-    copied_columns!(column_sources),
-    " FROM events e LEFT JOIN tasks t ON t.event_id = e.id WHERE e.id = ?"
-);
 
 /// Rewrites the listing rows (migration 0010) of the participations that `which` selects
 /// (`p.` columns, with `binds`): every column of their event and its task, read from those rows
