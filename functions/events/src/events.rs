@@ -134,7 +134,7 @@ async fn create_participations(
 ) -> ApiResult<()> {
     let accepted = Some(ResponseStatus::Accepted);
     let add = async |tx: &mut Tx, member: i64, status| {
-        participations::insert_for(tx, member, e, &e.color, status, now)
+        participations::insert_for(tx, member, e, status, now)
             .await
             .skip_on_foreign_key_violation()
     };

@@ -20,6 +20,7 @@ pub mod users;
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -151,7 +152,7 @@ struct LinkFailures;
 
 static LINK_EPOCH: std::sync::LazyLock<std::time::Instant> =
     std::sync::LazyLock::new(std::time::Instant::now);
-static LAST_LINK_FAILURE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+static LAST_LINK_FAILURE: AtomicU64 = AtomicU64::new(0);
 
 impl LinkFailures {
     fn now_ms() -> u64 {
@@ -167,10 +168,7 @@ impl LinkFailures {
                 | sqlx::Error::Tls(_)
                 | sqlx::Error::WorkerCrashed
         ) {
-            LAST_LINK_FAILURE.fetch_max(
-                Self::now_ms().saturating_add(1),
-                std::sync::atomic::Ordering::Relaxed,
-            );
+            LAST_LINK_FAILURE.fetch_max(Self::now_ms().saturating_add(1), Ordering::Relaxed);
         }
     }
 
@@ -179,7 +177,7 @@ impl LinkFailures {
     /// computed here can be a millisecond late: one released up to a millisecond after the
     /// failure counts as before it too (one ping more, never one fewer).
     fn since(idle_for: Duration) -> bool {
-        let last = LAST_LINK_FAILURE.load(std::sync::atomic::Ordering::Relaxed);
+        let last = LAST_LINK_FAILURE.load(Ordering::Relaxed);
         if last == 0 {
             return false;
         }

@@ -277,25 +277,23 @@ pub async fn insert(
     now: i64,
 ) -> sqlx::Result<i64> {
     let current = super::events::find_for_update(&mut conn, event_id).await?;
-    // A missing event leaves the insert to fail on its foreign key, as the callers expect.
     let c = current
         .as_ref()
         .map_or_else(ListingCopy::missing, ListingCopy::of);
     insert_copy(conn, member_id, event_id, color, status, now, &c).await
 }
 
-/// As [`insert`], for a caller that holds event `e`'s lock and read `e` under it (E2, which
-/// inserted the event in its transaction): the event is not read again.
+/// As [`insert`] in the event's colour, for a caller that holds event `e`'s lock and read `e`
+/// under it (E2, which inserted the event in its transaction): the event is not read again.
 pub async fn insert_for(
     conn: impl Connection,
     member_id: i64,
     e: &Event,
-    color: &str,
     status: Option<ResponseStatus>,
     now: i64,
 ) -> sqlx::Result<i64> {
     let c = ListingCopy::of(e);
-    insert_copy(conn, member_id, e.id, color, status, now, &c).await
+    insert_copy(conn, member_id, e.id, &e.color, status, now, &c).await
 }
 
 /// The participation with the listing filter's columns `c`, then the rest of its listing rows
